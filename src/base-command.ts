@@ -1,0 +1,89 @@
+// The one base command: --json, the store and secrets, prompting rules, output mode, and error → exit code mapping.
+import {Command, Errors} from '@oclif/core'
+
+import {ExitCode, McpctlError} from './core/errors.js'
+import {ConfigStore} from './core/store/config-store.js'
+import {SecretStore} from './core/store/secret-store.js'
+import {type Column, outputMode, type OutputMode, renderTable} from './ui/output.js'
+import {inert, safeJson} from './ui/text.js'
+
+export abstract class BaseCommand extends Command {
+  static enableJsonFlag = true
+
+  private _store?: ConfigStore
+  private _secrets?: SecretStore
+  private _mode?: OutputMode
+
+  /** `MCPCTL_CONFIG_DIR`, else oclif's config dir (e.g. ~/.config/mcpctl). */
+  protected get configDir(): string {
+    return process.env.MCPCTL_CONFIG_DIR || this.config.configDir
+  }
+
+  protected get store(): ConfigStore {
+    this._store ??= new ConfigStore(this.configDir)
+    return this._store
+  }
+
+  protected get secrets(): SecretStore {
+    this._secrets ??= new SecretStore(this.configDir)
+    return this._secrets
+  }
+
+  protected get mode(): OutputMode {
+    this._mode ??= outputMode(process.stdout, process.env)
+    return this._mode
+  }
+
+  /** Prompts only when a person is there: stdin and stdout are terminals, CI is unset, and no --json. */
+  protected get canPrompt(): boolean {
+    const ci = process.env.CI
+    const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
+    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !inCi && !this.jsonEnabled()
+  }
+
+  protected table<Row>(rows: Row[], columns: Column<Row>[]): void {
+    const text = renderTable(rows, columns, this.mode)
+    if (text) this.log(text)
+  }
+
+  /** Human-only notes go to stderr so stdout stays parseable when piped. */
+  protected note(message: string): void {
+    this.logToStderr(message)
+  }
+
+  /** Warnings often quote server text: made inert like everything else that reaches the terminal. */
+  warn(input: Error | string): Error | string {
+    return super.warn(typeof input === 'string' ? inert(input) : input)
+  }
+
+  protected logJson(json: unknown): void {
+    process.stdout.write(safeJson(json) + '\n')
+  }
+
+  protected toErrorJson(err: unknown): unknown {
+    if (err instanceof McpctlError) {
+      return {error: {kind: err.kind, exitCode: err.exitCode, message: err.message, hint: err.hint, ...err.detail}}
+    }
+
+    const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
+    const message = err instanceof Error ? err.message : String(err)
+    return {error: {kind: oclifExit === 2 ? 'usage' : 'error', exitCode: oclifExit ?? ExitCode.error, message}}
+  }
+
+  async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof McpctlError) {
+      process.exitCode = err.exitCode
+      if (this.jsonEnabled()) {
+        this.logJson(this.toErrorJson(err))
+        return
+      }
+
+      this.error(err.message, {exit: err.exitCode, suggestions: err.hint ? [err.hint] : undefined})
+    }
+
+    if (err instanceof Errors.ExitError) throw err
+    // oclif parse errors exit 2 (usage); anything else unexpected exits 1.
+    process.exitCode = err.oclif?.exit ?? ExitCode.error
+    return super.catch(err)
+  }
+}

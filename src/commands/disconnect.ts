@@ -1,0 +1,37 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {ExitCode, McpctlError, missingAnswer} from '../core/errors.js'
+import {planRemoval, type RemovalReceipt, requireIntegration} from '../core/integrations.js'
+import {yes} from '../flags.js'
+
+export default class Disconnect extends BaseCommand {
+  static args = {name: Args.string({description: 'Integration name', required: true})}
+  static description = `Disconnect an integration: remove it with its tools, policies and stored secrets.
+
+Shows what will be removed and asks first; without a terminal (CI, pipes, --json) it needs --yes.
+Connecting the same server again seeds default policies again.`
+  static examples = ['<%= config.bin %> <%= command.id %> acme', '<%= config.bin %> <%= command.id %> acme --yes --json']
+  static flags = {yes}
+
+  async run(): Promise<RemovalReceipt> {
+    const {args, flags} = await this.parse(Disconnect)
+    const plan = planRemoval(requireIntegration(await this.store.read(), args.name))
+    if (!flags.yes) {
+      if (!this.canPrompt) throw missingAnswer(`Confirmation to disconnect "${plan.name}"`, '--yes')
+      this.note(`This removes "${plan.name}" (${plan.url}): ${plan.tools} tools and their policies, and ${plan.secrets} stored secret${plan.secrets === 1 ? '' : 's'}.`)
+      const {askConfirm} = await import('../ui/prompts.js')
+      if (!(await askConfirm({default: false, message: `Disconnect ${plan.name}?`}))) throw new McpctlError('interrupted', 'Nothing was removed.')
+    }
+
+    const {removeIntegration} = await import('../core/integrations.js')
+    const receipt = await removeIntegration({secrets: this.secrets, store: this.store}, args.name)
+    if (receipt.warnings.length > 0) process.exitCode = ExitCode.partial
+    if (!this.jsonEnabled()) {
+      this.log(`Disconnected ${receipt.name}: removed ${receipt.removed.tools} tools, ${receipt.removed.policies} policies, ${receipt.removed.secrets} secret${receipt.removed.secrets === 1 ? '' : 's'}.`)
+      for (const warning of receipt.warnings) this.warn(warning)
+    }
+
+    return receipt
+  }
+}

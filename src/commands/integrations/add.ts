@@ -1,0 +1,103 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {usageError} from '../../core/errors.js'
+import type {AddResult, SecretInput} from '../../core/integrations.js'
+import {AUTH_TYPES} from '../../core/store/schema.js'
+import {allowHttp, yes} from '../../flags.js'
+
+export default class IntegrationsAdd extends BaseCommand {
+  static args = {url: Args.string({description: 'MCP server URL (https://…)', required: true})}
+  static description = `Connect a remote MCP server: probe its auth, authenticate, discover its tools and seed a policy for each.
+
+Read-like tools (get, list, search, … or readOnlyHint) start as auto; everything else starts as
+approval_needed. Nothing is stored unless the server accepted the credential and listed its tools.
+Secrets go to the OS keyring; without one, --insecure-storage allows a 0600 file, and --token-env
+stores only the name of an environment variable (for CI).`
+  static examples = [
+    {command: '<%= config.bin %> <%= command.id %> https://mcp.acme-psa.com/mcp', description: 'Interactive: prompts for the name and credential'},
+    {
+      command: 'printf %s "$ACME_TOKEN" | <%= config.bin %> <%= command.id %> https://mcp.acme-psa.com/mcp --name acme --auth bearer --token-stdin',
+      description: 'In a pipeline: the token comes from stdin and is stored in the keyring',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> https://docs.example.com/mcp --name itdocs --auth header --header-name x-api-key --token-env ITDOCS_KEY --json',
+      description: 'In CI: store a reference to $ITDOCS_KEY, never its value',
+    },
+  ]
+  static flags = {
+    'allow-http': allowHttp,
+    auth: Flags.string({description: 'How to authenticate, overriding the probe.', options: [...AUTH_TYPES]}),
+    'header-name': Flags.string({description: 'Header that carries the credential (custom-header auth), e.g. x-api-key.', helpValue: 'NAME'}),
+    'insecure-storage': Flags.boolean({description: 'Without an OS keyring, store the secret in a 0600 file in the config directory.'}),
+    name: Flags.string({char: 'n', description: 'Name for the integration (default: suggested from the URL).', helpValue: 'NAME'}),
+    'token-env': Flags.string({
+      description: 'Environment variable that holds the token or header value; only its name is stored.',
+      exclusive: ['token-stdin'],
+      helpValue: 'VAR',
+    }),
+    'token-stdin': Flags.boolean({description: 'Read the token or header value from standard input.', exclusive: ['token-env']}),
+    yes,
+  }
+
+  async run(): Promise<AddResult> {
+    const {args, flags} = await this.parse(IntegrationsAdd)
+    let auth = flags.auth as AddResult['auth'] | undefined
+    if (flags['header-name'] && !auth) auth = 'header'
+    if (flags['header-name'] && auth !== 'header') throw usageError('--header-name goes with --auth header.')
+
+    let secret: SecretInput | undefined
+    if (flags['token-env']) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags['token-env'])) throw usageError(`"${flags['token-env']}" is not an environment variable name.`)
+      secret = {kind: 'env', variable: flags['token-env']}
+    } else if (flags['token-stdin']) {
+      const {readStdin} = await import('../../ui/stdin.js')
+      secret = {kind: 'value', value: await readStdin('--token-stdin')}
+    }
+
+    if (secret && auth === 'none') throw usageError('A token was given but --auth none needs none.')
+
+    const {flagAnswers, promptAnswers} = await import('../../ui/add-answers.js')
+    const answers = this.canPrompt ? promptAnswers() : flagAnswers()
+    // --yes takes the name suggested from the URL instead of asking.
+    if (flags.yes) answers.name = flagAnswers().name
+    const {addIntegration} = await import('../../core/integrations.js')
+    const result = await addIntegration(
+      {secrets: this.secrets, store: this.store},
+      {
+        allowHttp: flags['allow-http'],
+        auth,
+        headerName: flags['header-name'],
+        insecureStorage: flags['insecure-storage'],
+        name: flags.name,
+        secret,
+        url: args.url,
+      },
+      answers,
+      {step: (message) => this.jsonEnabled() || this.note(`${message}…`)},
+    )
+
+    if (!this.jsonEnabled()) await this.render(result)
+    return result
+  }
+
+  private async render(result: AddResult): Promise<void> {
+    const {inert} = await import('../../ui/text.js')
+    const counts = {approval_needed: 0, auto: 0, disabled: 0}
+    for (const tool of result.tools) counts[tool.permission]++
+    this.log(
+      `Added ${result.name} (${result.url}, auth ${result.auth}, ${result.transport}): ${result.tools.length} tools — ${counts.auto} auto, ${counts.approval_needed} approval_needed.`,
+    )
+    if (result.secretStorage === 'file') this.warn('The secret is stored in a 0600 file in the config directory (no OS keyring answered).')
+    if (result.tools.length > 0) {
+      this.table(result.tools, [
+        {get: (t) => t.name, header: 'TOOL'},
+        {get: (t) => t.permission, header: 'PERMISSION'},
+        {get: (t) => t.reason, header: 'WHY'},
+      ])
+    }
+
+    for (const warning of result.warnings) this.warn(inert(warning))
+    this.note(`Change a permission with: mcpctl policy set mcp:${result.name}:<tool> <auto|approval_needed|disabled>`)
+  }
+}

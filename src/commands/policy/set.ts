@@ -1,0 +1,61 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {usageError} from '../../core/errors.js'
+import {isPermission, PERMISSIONS, TOOL_CLASSES, type ToolClass} from '../../core/policy/permission.js'
+import type {PolicySetResult} from '../../core/policy/plan.js'
+import {dryRun, serverFilter} from '../../flags.js'
+
+export default class PolicySet extends BaseCommand {
+  static args = {
+    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>, * and ? within a segment), then the level', required: true}),
+  }
+  static description = `Set the permission of one tool or many: exact names or globs, then auto, approval_needed or disabled.
+
+All matched tools change in one write, as a person's choice (source user), which later syncs keep.
+A pattern that matches nothing, or an unknown level, is an error and nothing changes.`
+  static examples = [
+    '<%= config.bin %> <%= command.id %> mcp:acme:delete_ticket disabled',
+    "<%= config.bin %> <%= command.id %> 'mcp:*:delete_*' 'mcp:*:reset_*' approval_needed --dry-run",
+    "<%= config.bin %> <%= command.id %> 'mcp:ninja:*' auto --where read --json",
+    "for s in $(mcpctl integrations list --json | jq -r '.[].name'); do mcpctl policy set \"mcp:$s:run_*\" disabled; done",
+  ]
+  static flags = {
+    'dry-run': dryRun,
+    server: serverFilter,
+    where: Flags.string({description: 'Only tools seeded as this class.', options: [...TOOL_CLASSES]}),
+  }
+  static strict = false
+  static usage = 'policy set <pattern...> <auto|approval_needed|disabled>'
+
+  async run(): Promise<PolicySetResult> {
+    const {argv, flags} = await this.parse(PolicySet)
+    const words = argv as string[]
+    if (words.length < 2) throw usageError('Give at least one pattern and a level.', 'Example: mcpctl policy set mcp:acme:delete_* disabled')
+    const level = words.at(-1)!
+    if (!isPermission(level)) throw usageError(`"${level}" is not a permission level.`, `Use one of: ${PERMISSIONS.join(', ')}.`)
+    const patterns = words.slice(0, -1)
+
+    const {setPolicies} = await import('../../core/policy/plan.js')
+    if (flags.server) {
+      const {requireIntegration} = await import('../../core/integrations.js')
+      requireIntegration(await this.store.read(), flags.server)
+    }
+
+    const result = await setPolicies(
+      {store: this.store},
+      {dryRun: flags['dry-run'], filter: {server: flags.server, where: flags.where as ToolClass | undefined}, level, patterns},
+    )
+    if (!this.jsonEnabled()) {
+      const verb = result.dryRun ? 'Would change' : 'Changed'
+      this.note(`${verb} ${result.changes.length} tool${result.changes.length === 1 ? '' : 's'} to ${level}${result.unchanged ? ` (${result.unchanged} already were)` : ''}.`)
+      this.table(result.changes, [
+        {get: (c) => c.name, header: 'TOOL'},
+        {get: (c) => c.from + (c.fromSource === 'default' ? ' (default)' : ''), header: 'FROM'},
+        {get: (c) => c.to, header: 'TO'},
+      ])
+    }
+
+    return result
+  }
+}

@@ -1,0 +1,302 @@
+// Integrations: add (probe → name → authenticate → discover → seed), remove, and the summaries commands render.
+import {randomUUID} from 'node:crypto'
+
+import {McpctlError, usageError} from './errors.js'
+import {parseServerUrl} from './mcp/endpoint.js'
+import {INTEGRATION_NAME, qualifiedToolName, suggestIntegrationName} from './names.js'
+import type {Permission} from './policy/permission.js'
+import type {ConfigStore, ToolDefinition} from './store/config-store.js'
+import type {Auth, AuthType, Config, Integration, SecretRef, Transport} from './store/schema.js'
+import type {SecretStore} from './store/secret-store.js'
+import {newToolRecord} from './tool-record.js'
+import type {Credentials} from './mcp/session.js'
+import type {ProbeResult} from './mcp/probe.js'
+
+export interface Context {
+  secrets: SecretStore
+  store: ConfigStore
+}
+
+/** A credential as the user supplied it: the value itself, or the name of an environment variable that holds it. */
+export type SecretInput = {kind: 'env'; variable: string} | {kind: 'value'; value: string}
+
+/** Answers the command could not take from flags. Interactive runs prompt; others fail naming the flag. */
+export interface Answers {
+  authChoice(probe: ProbeResult): Promise<'bearer' | 'header'>
+  headerName(): Promise<string>
+  name(suggestion: string, check: (name: string) => string | undefined): Promise<string>
+  secret(label: string): Promise<string>
+}
+
+export interface AddRequest {
+  allowHttp?: boolean
+  auth?: AuthType
+  headerName?: string
+  insecureStorage?: boolean
+  name?: string
+  secret?: SecretInput
+  url: string
+}
+
+export interface SeededTool {
+  class: string
+  name: string
+  permission: Permission
+  reason: string
+  tool: string
+}
+
+export interface AddResult {
+  auth: AuthType
+  name: string
+  probe?: ProbeResult
+  secretStorage?: SecretRef['kind']
+  server?: {name?: string; version?: string}
+  tools: SeededTool[]
+  transport: Transport
+  url: string
+  warnings: string[]
+}
+
+export interface Progress {
+  step(message: string): void
+}
+
+const silent: Progress = {step() {}}
+
+/** Why a name cannot be used, or undefined when it can. */
+export function checkIntegrationName(config: Config, name: string): string | undefined {
+  if (!INTEGRATION_NAME.test(name)) {
+    return `"${name}" is not a valid name: use lowercase letters, digits and hyphens (at most 64, starting and ending with a letter or digit).`
+  }
+
+  if (config.integrations[name]) return `An integration named "${name}" already exists.`
+  return undefined
+}
+
+export async function addIntegration(ctx: Context, request: AddRequest, answers: Answers, progress: Progress = silent): Promise<AddResult> {
+  const url = parseServerUrl(request.url, {allowHttp: request.allowHttp})
+  const config = await ctx.store.read()
+
+  let probe: ProbeResult | undefined
+  let auth = request.auth
+  if (!auth) {
+    progress.step(`Probing ${url.href}`)
+    const {probeServer} = await import('./mcp/probe.js')
+    probe = await probeServer(url)
+    auth = probe.auth
+    if (auth === 'header') auth = request.headerName ? 'header' : await answers.authChoice(probe)
+  }
+
+  if (auth === 'oauth') {
+    throw new McpctlError('usage', `${url.origin} uses OAuth, which this version of mcpctl cannot complete yet.`, {
+      hint: 'Use a static credential with --auth bearer or --auth header if the server accepts one.',
+    })
+  }
+
+  const name = request.name ?? (await answers.name(suggestIntegrationName(url), (n) => checkIntegrationName(config, n)))
+  const problem = checkIntegrationName(config, name)
+  if (problem) throw usageError(problem, 'Choose another name with --name.')
+
+  const headerName = auth === 'header' ? request.headerName ?? (await answers.headerName()) : undefined
+  if (headerName !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(headerName)) {
+    throw usageError(`"${headerName}" is not a valid HTTP header name.`)
+  }
+
+  let secret = request.secret
+  if ((auth === 'bearer' || auth === 'header') && !secret) {
+    secret = {kind: 'value', value: await answers.secret(auth === 'bearer' ? 'Bearer token' : `Value of the ${headerName} header`)}
+  }
+
+  const secretValue = secret?.kind === 'env' ? await ctx.secrets.load({kind: 'env', variable: secret.variable}) : secret?.value
+  if ((auth === 'bearer' || auth === 'header') && !secretValue) throw usageError('The credential is empty.')
+  const credentials: Credentials =
+    auth === 'bearer'
+      ? {token: secretValue!, type: 'bearer'}
+      : auth === 'header'
+        ? {name: headerName!, type: 'header', value: secretValue!}
+        : {type: 'none'}
+
+  progress.step(`Connecting to ${url.href}`)
+  const {openSession} = await import('./mcp/session.js')
+  const {discoverTools} = await import('./mcp/discover.js')
+  const session = await openSession(url, {credentials, transport: probe?.transport})
+  let discovery
+  let serverVersion
+  try {
+    progress.step('Discovering tools')
+    discovery = await discoverTools(session)
+    serverVersion = session.client.getServerVersion()
+  } finally {
+    await session.close()
+  }
+
+  // Only now, with the credential proven, is anything stored; a failure from here on removes what was saved.
+  let secretRef: SecretRef | undefined
+  if (secret?.kind === 'env') secretRef = {kind: 'env', variable: secret.variable}
+  else if (secret?.kind === 'value') {
+    secretRef = await ctx.secrets.save(`${name}/${randomUUID()}`, secret.value, {allowFile: Boolean(request.insecureStorage)})
+  }
+
+  const storedAuth: Auth =
+    auth === 'bearer' ? {secret: secretRef!, type: 'bearer'} : auth === 'header' ? {headerName: headerName!, secret: secretRef!, type: 'header'} : {type: 'none'}
+
+  const now = new Date().toISOString()
+  const definitions: Record<string, ToolDefinition> = {}
+  const tools: Integration['tools'] = {}
+  for (const definition of discovery.tools) {
+    definitions[definition.name] = definition
+    tools[definition.name] = newToolRecord(definition, now)
+  }
+
+  const integration: Integration = {
+    auth: storedAuth,
+    createdAt: now,
+    name,
+    server: serverVersion ? {name: serverVersion.name, version: serverVersion.version} : undefined,
+    syncedAt: now,
+    tools,
+    transport: session.transport,
+    updatedAt: now,
+    url: url.href,
+    warnings: discovery.warnings,
+  }
+
+  try {
+    await ctx.store.update((latest, tx) => {
+      const clash = checkIntegrationName(latest, name)
+      if (clash) throw usageError(clash, 'Choose another name with --name.')
+      latest.integrations[name] = integration
+      tx.setDefinitions(name, definitions)
+    })
+  } catch (error) {
+    if (secretRef) await ctx.secrets.remove(secretRef).catch(() => {})
+    throw error
+  }
+
+  return {
+    auth,
+    name,
+    probe,
+    secretStorage: secretRef?.kind,
+    server: integration.server,
+    tools: Object.values(tools).map((t) => ({
+      class: t.class,
+      name: qualifiedToolName(name, t.name),
+      permission: t.policy.permission,
+      reason: t.policy.reason,
+      tool: t.name,
+    })),
+    transport: integration.transport,
+    url: integration.url,
+    warnings: discovery.warnings,
+  }
+}
+
+/** Look up an integration or fail with a usage error that lists what exists. */
+export function requireIntegration(config: Config, name: string): Integration {
+  const integration = config.integrations[name]
+  if (!integration) {
+    const known = Object.keys(config.integrations).sort()
+    throw usageError(
+      `No integration named "${name}".`,
+      known.length > 0 ? `Known integrations: ${known.join(', ')}.` : 'Add one with `mcpctl integrations add <url>`.',
+    )
+  }
+
+  return integration
+}
+
+/** The credentials to open a session with a stored integration. */
+export async function credentialsFor(ctx: Context, integration: Integration): Promise<Credentials> {
+  const {auth} = integration
+  switch (auth.type) {
+    case 'none': {
+      return {type: 'none'}
+    }
+
+    case 'bearer': {
+      return {token: await ctx.secrets.load(auth.secret), type: 'bearer'}
+    }
+
+    case 'header': {
+      return {name: auth.headerName, type: 'header', value: await ctx.secrets.load(auth.secret)}
+    }
+
+    case 'oauth': {
+      throw new McpctlError('auth', `"${integration.name}" uses OAuth, which this version of mcpctl cannot use yet.`)
+    }
+  }
+}
+
+export interface RemovalPlan {
+  name: string
+  secrets: number
+  tools: number
+  url: string
+}
+
+export function planRemoval(integration: Integration): RemovalPlan {
+  return {
+    name: integration.name,
+    secrets: 'secret' in integration.auth && integration.auth.secret.kind !== 'env' ? 1 : 0,
+    tools: Object.keys(integration.tools).length,
+    url: integration.url,
+  }
+}
+
+export interface RemovalReceipt extends RemovalPlan {
+  removed: {integration: boolean; policies: number; secrets: number; tools: number}
+  warnings: string[]
+}
+
+/** Remove an integration with its tools, policies and stored secrets. */
+export async function removeIntegration(ctx: Context, name: string): Promise<RemovalReceipt> {
+  const removed = await ctx.store.update((config, tx) => {
+    const integration = requireIntegration(config, name)
+    delete config.integrations[name]
+    tx.deleteDefinitions(name)
+    return integration
+  })
+
+  const plan = planRemoval(removed)
+  const warnings: string[] = []
+  let secrets = 0
+  if ('secret' in removed.auth && removed.auth.secret.kind !== 'env') {
+    try {
+      await ctx.secrets.remove(removed.auth.secret)
+      secrets = 1
+    } catch (error) {
+      warnings.push(`The stored secret could not be deleted: ${(error as Error).message}`)
+    }
+  }
+
+  return {...plan, removed: {integration: true, policies: plan.tools, secrets, tools: plan.tools}, warnings}
+}
+
+export interface IntegrationSummary {
+  auth: AuthType
+  name: string
+  permissions: Record<Permission, number>
+  syncedAt?: string
+  tools: number
+  transport: Transport
+  url: string
+  warnings: number
+}
+
+export function summarizeIntegration(integration: Integration): IntegrationSummary {
+  const permissions: Record<Permission, number> = {approval_needed: 0, auto: 0, disabled: 0}
+  const tools = Object.values(integration.tools)
+  for (const tool of tools) permissions[tool.policy.permission]++
+  return {
+    auth: integration.auth.type,
+    name: integration.name,
+    permissions,
+    syncedAt: integration.syncedAt,
+    tools: tools.length,
+    transport: integration.transport,
+    url: integration.url,
+    warnings: integration.warnings.length,
+  }
+}

@@ -1,0 +1,95 @@
+// Policy changes as plans: what `policy set` would change, computed once over the store, then applied in one write.
+import {usageError} from '../errors.js'
+import {qualifiedToolName} from '../names.js'
+import type {Context} from '../integrations.js'
+import type {Config} from '../store/schema.js'
+import {compilePatterns} from './pattern.js'
+import type {Permission, PolicySource, ToolClass} from './permission.js'
+
+export interface PolicyChange {
+  from: Permission
+  fromSource: PolicySource
+  name: string
+  server: string
+  to: Permission
+  tool: string
+}
+
+export interface PolicyPlan {
+  changes: PolicyChange[]
+  /** Tools matched that already had this level as a user's choice. */
+  unchanged: number
+}
+
+export interface ToolFilter {
+  server?: string
+  where?: ToolClass
+}
+
+/**
+ * Every tool matched by any pattern gets `level` as a user's choice. A pattern that matches nothing is an error,
+ * reported for all such patterns at once, so a typo never silently changes less than intended.
+ */
+export function planPolicySet(config: Config, patterns: string[], level: Permission, filter: ToolFilter = {}): PolicyPlan {
+  const compiled = compilePatterns(patterns)
+  const hits = new Array<number>(patterns.length).fill(0)
+  const changes: PolicyChange[] = []
+  let unchanged = 0
+  for (const integration of Object.values(config.integrations)) {
+    if (filter.server && integration.name !== filter.server) continue
+    for (const tool of Object.values(integration.tools)) {
+      if (filter.where && tool.class !== filter.where) continue
+      const name = qualifiedToolName(integration.name, tool.name)
+      const matched = compiled.match(name)
+      if (matched.length === 0) continue
+      for (const index of matched) hits[index]++
+      const {permission, source} = tool.policy
+      if (permission === level && source === 'user') unchanged++
+      else changes.push({from: permission, fromSource: source, name, server: integration.name, to: level, tool: tool.name})
+    }
+  }
+
+  const unmatched = patterns.filter((_p, i) => hits[i] === 0)
+  if (unmatched.length > 0) {
+    const scope = [filter.server && `--server ${filter.server}`, filter.where && `--where ${filter.where}`].filter(Boolean).join(' ')
+    throw usageError(
+      `${unmatched.length === 1 ? 'Pattern' : 'Patterns'} ${unmatched.map((p) => JSON.stringify(p)).join(', ')} matched no tool${scope ? ` (with ${scope})` : ''}. Nothing was changed.`,
+      'See the tool names with `mcpctl tools list`.',
+    )
+  }
+
+  return {changes, unchanged}
+}
+
+/** Apply planned changes to a config (inside a store update). Returns how many tools were touched. */
+export function applyPolicyChanges(config: Config, changes: PolicyChange[], now: string, reason = 'set by user'): number {
+  let applied = 0
+  for (const change of changes) {
+    const tool = config.integrations[change.server]?.tools[change.tool]
+    if (!tool) continue
+    tool.policy = {permission: change.to, reason, source: 'user', updatedAt: now}
+    delete tool.changed
+    applied++
+  }
+
+  return applied
+}
+
+export interface PolicySetResult extends PolicyPlan {
+  dryRun: boolean
+  level: Permission
+}
+
+/** Plan and (unless dry-run) apply inside one lock, so the plan is computed on the config that is written. */
+export async function setPolicies(
+  ctx: Pick<Context, 'store'>,
+  request: {dryRun?: boolean; filter?: ToolFilter; level: Permission; patterns: string[]},
+): Promise<PolicySetResult> {
+  const plan = (config: Config) => planPolicySet(config, request.patterns, request.level, request.filter)
+  if (request.dryRun) return {...plan(await ctx.store.read()), dryRun: true, level: request.level}
+  return ctx.store.update((config) => {
+    const result = plan(config)
+    applyPolicyChanges(config, result.changes, new Date().toISOString())
+    return {...result, dryRun: false, level: request.level}
+  })
+}

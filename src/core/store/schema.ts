@@ -1,0 +1,98 @@
+// The config store's shape, validated with zod on every load. Secrets are never in it: only references.
+import {z} from 'zod'
+
+import {PERMISSIONS, POLICY_SOURCES, TOOL_CLASSES} from '../policy/permission.js'
+
+export const STORE_VERSION = 1
+
+/** Where a secret lives. `env` is a reference to an environment variable (CI); the value is never stored. */
+export const SecretRef = z.discriminatedUnion('kind', [
+  z.object({kind: z.literal('keyring'), account: z.string().min(1)}),
+  z.object({kind: z.literal('file'), account: z.string().min(1)}),
+  z.object({kind: z.literal('env'), variable: z.string().min(1)}),
+])
+export type SecretRef = z.infer<typeof SecretRef>
+
+export const AUTH_TYPES = ['oauth', 'bearer', 'header', 'none'] as const
+export type AuthType = (typeof AUTH_TYPES)[number]
+
+export const TRANSPORTS = ['streamable-http', 'sse'] as const
+export type Transport = (typeof TRANSPORTS)[number]
+
+export const OAuthState = z.object({
+  type: z.literal('oauth'),
+  /** Tokens and client registration, as one JSON secret. */
+  secret: SecretRef,
+  issuer: z.string().optional(),
+  clientId: z.string().optional(),
+  scopes: z.array(z.string()).optional(),
+  /** ISO time the access token expires, for `integrations show` (the token itself is a secret). */
+  expiresAt: z.string().optional(),
+})
+
+export const Auth = z.discriminatedUnion('type', [
+  z.object({type: z.literal('none')}),
+  z.object({type: z.literal('bearer'), secret: SecretRef}),
+  z.object({type: z.literal('header'), headerName: z.string().min(1), secret: SecretRef}),
+  OAuthState,
+])
+export type Auth = z.infer<typeof Auth>
+
+export const Policy = z.object({
+  permission: z.enum(PERMISSIONS),
+  source: z.enum(POLICY_SOURCES),
+  reason: z.string(),
+  updatedAt: z.string(),
+})
+export type Policy = z.infer<typeof Policy>
+
+export const Annotations = z
+  .object({
+    title: z.string().optional(),
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    idempotentHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional(),
+  })
+  .optional()
+
+/** A discovered tool as kept in the config: what listing and matching need. Full schemas live beside it (definitions). */
+export const Tool = z.object({
+  name: z.string(),
+  title: z.string().optional(),
+  description: z.string(),
+  annotations: Annotations,
+  /** sha256 over the canonical JSON of the tool's definition (name, description, schemas, annotations). */
+  fingerprint: z.string(),
+  /** What seeding concluded: read, write or unknown. */
+  class: z.enum(TOOL_CLASSES),
+  policy: Policy,
+  /** Set when a re-sync found a different definition; cleared when a person sets the policy again. */
+  changed: z.object({at: z.string(), previousFingerprint: z.string(), diff: z.string()}).optional(),
+})
+export type Tool = z.infer<typeof Tool>
+
+export const Integration = z.object({
+  name: z.string(),
+  url: z.string(),
+  transport: z.enum(TRANSPORTS),
+  auth: Auth,
+  /** Catalog app this connection came from, if any. */
+  app: z.string().optional(),
+  server: z.object({name: z.string().optional(), version: z.string().optional()}).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  syncedAt: z.string().optional(),
+  /** Problems seen in the last discovery (invalid or duplicate names, caps reached). */
+  warnings: z.array(z.string()).default([]),
+  tools: z.record(z.string(), Tool),
+})
+export type Integration = z.infer<typeof Integration>
+
+export const Config = z.object({
+  version: z.literal(STORE_VERSION),
+  integrations: z.record(z.string(), Integration),
+})
+export type Config = z.infer<typeof Config>
+
+export const emptyConfig = (): Config => ({version: STORE_VERSION, integrations: {}})

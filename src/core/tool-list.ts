@@ -1,0 +1,48 @@
+// The rows of `tools list`: every tool of every integration as `mcp:<server>:<tool>` with its policy.
+import {qualifiedToolName} from './names.js'
+import type {Permission, PolicySource, ToolClass} from './policy/permission.js'
+import type {Config} from './store/schema.js'
+
+export interface ToolRow {
+  changed: boolean
+  class: ToolClass
+  description: string
+  name: string
+  permission: Permission
+  reason: string
+  server: string
+  source: PolicySource
+  tool: string
+}
+
+export interface ToolListFilter {
+  changed?: boolean
+  permission?: Permission
+  server?: string
+}
+
+export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[] {
+  const rows: ToolRow[] = []
+  const servers = filter.server ? [filter.server] : Object.keys(config.integrations).sort()
+  for (const server of servers) {
+    const integration = config.integrations[server]
+    if (!integration) continue
+    for (const tool of Object.values(integration.tools)) {
+      if (filter.permission && tool.policy.permission !== filter.permission) continue
+      if (filter.changed && !tool.changed) continue
+      rows.push({
+        changed: Boolean(tool.changed),
+        class: tool.class,
+        description: tool.description,
+        name: qualifiedToolName(server, tool.name),
+        permission: tool.policy.permission,
+        reason: tool.policy.reason,
+        server,
+        source: tool.policy.source,
+        tool: tool.name,
+      })
+    }
+  }
+
+  return rows.sort((a, b) => (a.server === b.server ? (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0) : 0))
+}

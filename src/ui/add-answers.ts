@@ -1,0 +1,54 @@
+// How `integrations add` gets answers its flags did not give: prompts on a terminal, else an error naming the flag.
+import {missingAnswer} from '../core/errors.js'
+import type {Answers} from '../core/integrations.js'
+import type {ProbeResult} from '../core/mcp/probe.js'
+
+export function promptAnswers(): Answers {
+  return {
+    async authChoice(probe: ProbeResult) {
+      const {askSelect} = await import('./prompts.js')
+      return askSelect<'bearer' | 'header'>({
+        choices: [
+          {name: 'Bearer token (Authorization: Bearer …)', value: 'bearer'},
+          {name: 'API key in a custom header (e.g. x-api-key)', value: 'header'},
+        ],
+        message: `${probe.url} needs a credential (HTTP ${probe.status}, no standard challenge). How does it take one?`,
+      })
+    },
+    async headerName() {
+      const {askText} = await import('./prompts.js')
+      return askText({
+        default: 'x-api-key',
+        message: 'Header name',
+        validate: (v: string) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(v) || 'Not a valid header name',
+      })
+    },
+    async name(suggestion, check) {
+      const {askText} = await import('./prompts.js')
+      return askText({default: suggestion, message: 'Name for this integration', validate: (v: string) => check(v) ?? true})
+    },
+    async secret(label) {
+      const {askSecret} = await import('./prompts.js')
+      return askSecret({message: label})
+    },
+  }
+}
+
+export function flagAnswers(): Answers {
+  return {
+    async authChoice() {
+      throw missingAnswer('How the server takes its credential', '--auth bearer, or --auth header with --header-name NAME')
+    },
+    async headerName() {
+      throw missingAnswer('The header name', '--header-name NAME')
+    },
+    // Without a terminal the name suggested from the URL is used when it is free; scripts pin it with --name.
+    async name(suggestion, check) {
+      if (check(suggestion) === undefined) return suggestion
+      throw missingAnswer(`A name for the integration (the suggested "${suggestion}" is taken or invalid)`, '--name NAME')
+    },
+    async secret() {
+      throw missingAnswer('The credential', '--token-stdin (pipe it in) or --token-env VAR')
+    },
+  }
+}

@@ -1,5 +1,5 @@
 // `npm run demo`: the main job end to end against the bundled example server, in a throw-away store.
-import {spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -16,28 +16,30 @@ const env = {...process.env, MCPCTL_CONFIG_DIR: store, MCPCTL_KEYRING: 'off', HE
 const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\u001B[1m${s}\u001B[22m` : s)
 let failed = false
 
-function step(title, args) {
+// The example server lives in this process, so each step runs asynchronously (spawnSync would block the server).
+async function step(title, args) {
   if (failed) return
   process.stdout.write(`\n${bold('# ' + title)}\n${bold('$ mcpctl ' + args.map((a) => (/[\s*'"$|]/.test(a) ? `'${a}'` : a)).join(' '))}\n`)
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'run.js'), ...args], {env, stdio: 'inherit'})
-  if (result.status !== 0) {
-    process.stderr.write(`demo: that step exited ${result.status}\n`)
+  const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {env, stdio: ['ignore', 'inherit', 'inherit']})
+  const status = await new Promise((resolve) => child.on('close', resolve))
+  if (status !== 0) {
+    process.stderr.write(`demo: that step exited ${status}\n`)
     failed = true
   }
 }
 
 try {
   process.stdout.write(`A throw-away store in ${store}; an example helpdesk MCP server on ${server.url} (bearer token in $HELPDESK_TOKEN).\n`)
-  step('1. Probe: how does the server authenticate?', ['integrations', 'probe', server.url, '--allow-http'])
-  step('2. Add it: authenticate, discover the tools, seed a policy for each', [
+  await step('1. Probe: how does the server authenticate?', ['integrations', 'probe', server.url, '--allow-http'])
+  await step('2. Add it: authenticate, discover the tools, seed a policy for each', [
     'integrations', 'add', server.url, '--allow-http', '--name', 'helpdesk', '--auth', 'bearer', '--token-env', 'HELPDESK_TOKEN',
   ])
-  step('3. Every tool with its permission', ['tools', 'list'])
-  step('4. Preview a bulk change: no deletes, ever', ['policy', 'set', 'mcp:helpdesk:delete_*', 'mcp:helpdesk:reset_*', 'disabled', '--dry-run'])
-  step('5. Apply it', ['policy', 'set', 'mcp:helpdesk:delete_*', 'mcp:helpdesk:reset_*', 'disabled'])
-  step('6. The same, as JSON for scripts', ['tools', 'list', '--permission', 'disabled', '--json'])
-  step('7. Disconnect: removes the connection, its tools and policies', ['disconnect', 'helpdesk', '--yes'])
-  step('8. Nothing is left', ['integrations', 'list'])
+  await step('3. Every tool with its permission', ['tools', 'list'])
+  await step('4. Preview a bulk change: no deletes, ever', ['policy', 'set', 'mcp:helpdesk:delete_*', 'mcp:helpdesk:reset_*', 'disabled', '--dry-run'])
+  await step('5. Apply it', ['policy', 'set', 'mcp:helpdesk:delete_*', 'mcp:helpdesk:reset_*', 'disabled'])
+  await step('6. The same, as JSON for scripts', ['tools', 'list', '--permission', 'disabled', '--json'])
+  await step('7. Disconnect: removes the connection, its tools and policies', ['disconnect', 'helpdesk', '--yes'])
+  await step('8. Nothing is left', ['integrations', 'list'])
 } finally {
   await server.close()
   rmSync(store, {force: true, recursive: true})

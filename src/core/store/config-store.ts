@@ -1,0 +1,213 @@
+// The config store: one JSON file (plus per-integration tool definitions), changed only under a cross-process lock.
+// Not `conf`: it takes no lock, pulls ajv onto the start-up path, and some versions quote a broken file in errors.
+import {readFile, unlink} from 'node:fs/promises'
+import path from 'node:path'
+
+import {McpctlError} from '../errors.js'
+import {corruptFileError, describeIssue, isPlainObject, parseJson} from './corrupt-file.js'
+import {lockStaleMs, removeLeftoverTempFiles, withFileLock} from './file-lock.js'
+import {ensurePrivateDir, tempFilePattern, writePrivateFile} from './private-file.js'
+import {Config, emptyConfig, STORE_VERSION} from './schema.js'
+
+/** A tool's full definition as the server gave it (canonical form), kept for diffs on re-sync. */
+export type ToolDefinition = {
+  annotations?: Record<string, unknown>
+  description?: string
+  inputSchema?: unknown
+  name: string
+  outputSchema?: unknown
+  title?: string
+}
+
+export interface StoreTransaction {
+  /** Full definitions of one integration's tools (empty object when none stored). */
+  definitions(integration: string): Promise<Record<string, ToolDefinition>>
+  setDefinitions(integration: string, definitions: Record<string, ToolDefinition>): void
+  deleteDefinitions(integration: string): void
+}
+
+export type ConfigStoreOptions = {
+  /** How old an unrefreshed lock must be before it counts as abandoned (default 10 s, or `MCPCTL_LOCK_STALE_MS`; at least 2 s). */
+  lockStaleMs?: number
+}
+
+export const CONFIG_FILE_NAME = 'config.json'
+export const DEFINITIONS_DIR_NAME = 'definitions'
+
+type RawConfig = Record<string, unknown>
+
+/**
+ * Upgrades keyed by the version they upgrade from: MIGRATIONS[1] turns a version 1 file into version 2, and so on.
+ * Each takes the parsed JSON before validation and returns it with `version` raised by one.
+ */
+const MIGRATIONS: Record<number, (raw: RawConfig) => RawConfig> = {}
+
+/**
+ * Names of definition files: integration names are user-chosen, so anything beyond [a-z0-9._-] is percent-encoded.
+ * Upper case too, so that `Acme` and `acme` stay two files on case-insensitive file systems.
+ */
+export function definitionsFileName(integration: string): string {
+  const encoded = [...integration]
+    .map((char) => (/^[\d._a-z-]$/.test(char) ? char : [...Buffer.from(char)].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('')))
+    .join('')
+  return `${encoded}.json`
+}
+
+const DEFINITIONS_TEMP = /\.json\.\d+$/
+
+export class ConfigStore {
+  readonly dir: string
+  private readonly staleMs: number
+
+  constructor(dir: string, options: ConfigStoreOptions = {}) {
+    this.dir = dir
+    this.staleMs = lockStaleMs(options.lockStaleMs)
+  }
+
+  /** Path of the config file. */
+  get file(): string {
+    return path.join(this.dir, CONFIG_FILE_NAME)
+  }
+
+  get definitionsDir(): string {
+    return path.join(this.dir, DEFINITIONS_DIR_NAME)
+  }
+
+  definitionsFile(integration: string): string {
+    return path.join(this.definitionsDir, definitionsFileName(integration))
+  }
+
+  /** A validated snapshot (empty config when no file exists). Throws McpctlError('error') naming the problem for a corrupt file. */
+  async read(): Promise<Config> {
+    const content = await readIfExists(this.file, 'config file')
+    return content === undefined ? emptyConfig() : parseConfig(this.file, content)
+  }
+
+  async readDefinitions(integration: string): Promise<Record<string, ToolDefinition>> {
+    const file = this.definitionsFile(integration)
+    const content = await readIfExists(file, 'tool definitions file')
+    if (content === undefined) return {}
+    const parsed = parseJson(content.toString('utf8'))
+    const problem = parsed.ok ? (isPlainObject(parsed.value) ? undefined : 'does not hold a JSON object') : parsed.problem
+    if (problem !== undefined || !parsed.ok) {
+      throw await corruptFileError('tool definitions file', file, content, problem ?? 'is unreadable', `Move ${file} away; the next \`mcpctl tools sync\` writes it again.`)
+    }
+
+    return parsed.value as Record<string, ToolDefinition>
+  }
+
+  /**
+   * lock → re-read → change → atomic write (config and any definitions touched) → unlock.
+   * The change mutates the config it is given; when it throws, nothing is written.
+   */
+  async update<T>(change: (config: Config, tx: StoreTransaction) => Promise<T> | T): Promise<T> {
+    await ensurePrivateDir(this.dir)
+    return withFileLock(this.file, this.staleMs, async (lock) => {
+      await removeLeftoverTempFiles(this.dir, tempFilePattern(CONFIG_FILE_NAME))
+      await removeLeftoverTempFiles(this.definitionsDir, DEFINITIONS_TEMP)
+
+      const config = await this.read()
+      const pending = new Map<string, Record<string, ToolDefinition> | null>()
+      let open = true
+      const assertOpen = () => {
+        if (!open) throw new Error('StoreTransaction used after its update() finished')
+      }
+
+      const tx: StoreTransaction = {
+        definitions: async (integration) => {
+          assertOpen()
+          const staged = pending.get(integration)
+          if (staged !== undefined) return staged ?? {}
+          return this.readDefinitions(integration)
+        },
+        deleteDefinitions(integration) {
+          assertOpen()
+          pending.set(integration, null)
+        },
+        setDefinitions(integration, definitions) {
+          assertOpen()
+          pending.set(integration, definitions)
+        },
+      }
+
+      let result: T
+      try {
+        result = await change(config, tx)
+      } finally {
+        open = false
+      }
+
+      const checked = Config.safeParse(config)
+      if (!checked.success) {
+        throw new McpctlError('error', `Refusing to write an invalid config (${describeIssue(checked.error.issues[0], config)}); nothing was written.`, {
+          hint: 'This is a bug in mcpctl; please report it.',
+        })
+      }
+
+      const writes = [...pending].filter((entry): entry is [string, Record<string, ToolDefinition>] => entry[1] !== null)
+      const deletes = [...pending].filter(([, definitions]) => definitions === null).map(([integration]) => integration)
+
+      // Definitions first and deletions last: the config is the commit point, and a crash in between leaves at worst
+      // an orphaned or newer definitions file, never a config that points at definitions that are gone.
+      if (writes.length > 0) await ensurePrivateDir(this.definitionsDir)
+      lock.assertHeld()
+      await Promise.all(writes.map(([integration, definitions]) => writePrivateFile(this.definitionsFile(integration), `${JSON.stringify(definitions)}\n`)))
+      lock.assertHeld()
+      // Compact on purpose: with 20,000 tools, indentation costs parse and write time on every command.
+      await writePrivateFile(this.file, `${JSON.stringify(checked.data)}\n`)
+      await Promise.all(deletes.map((integration) => unlink(this.definitionsFile(integration)).catch(ignoreMissing)))
+      return result
+    })
+  }
+}
+
+async function readIfExists(file: string, what: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file)
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'ENOENT') return undefined
+    throw new McpctlError('error', `Cannot read the ${what} ${file} (${code ?? 'unknown error'}).`, {
+      hint: `Check that ${file} is a file you own and can read.`,
+    })
+  }
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+}
+
+async function parseConfig(file: string, content: Buffer): Promise<Config> {
+  const parsed = parseJson(content.toString('utf8'))
+  if (!parsed.ok) throw await corruptFileError('config file', file, content, parsed.problem)
+  if (!isPlainObject(parsed.value)) throw await corruptFileError('config file', file, content, 'does not hold a JSON object')
+
+  const {version} = parsed.value
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw await corruptFileError('config file', file, content, 'has no valid version field')
+  }
+
+  if (version > STORE_VERSION) {
+    throw await corruptFileError(
+      'config file',
+      file,
+      content,
+      `was written by a newer mcpctl (store version ${version}; this mcpctl reads up to ${STORE_VERSION})`,
+      `Upgrade mcpctl, or move ${file} away to start from an empty store.`,
+    )
+  }
+
+  let raw: RawConfig = parsed.value
+  for (let from = version; from < STORE_VERSION; from++) {
+    const migrate = MIGRATIONS[from]
+    if (!migrate) throw new Error(`No config migration from version ${from}`)
+    raw = migrate(raw)
+  }
+
+  const result = Config.safeParse(raw)
+  if (!result.success) {
+    throw await corruptFileError('config file', file, content, `does not match mcpctl's format (${describeIssue(result.error.issues[0], raw)})`)
+  }
+
+  return result.data
+}

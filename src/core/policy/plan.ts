@@ -26,13 +26,25 @@ export interface ToolFilter {
   where?: ToolClass
 }
 
+/** One pattern and the level it assigns: a line of `policy set --stdin`, an entry of a policy file. */
+export interface PolicyAssignment {
+  level: Permission
+  pattern: string
+}
+
+export interface AssignmentPlan extends PolicyPlan {
+  /** How many tools each assignment matched (index-aligned with the assignments), so callers can name the unmatched. */
+  hits: number[]
+}
+
 /**
- * Every tool matched by any pattern gets `level` as a user's choice. A pattern that matches nothing is an error,
- * reported for all such patterns at once, so a typo never silently changes less than intended.
+ * Several patterns with their own levels, matched in one pass over the store with the patterns compiled once.
+ * When several assignments match one tool the last one wins (later lines override earlier ones). Unmatched
+ * assignments are not an error here: each caller words that error in its own terms (pattern, line number).
  */
-export function planPolicySet(config: Config, patterns: string[], level: Permission, filter: ToolFilter = {}): PolicyPlan {
-  const compiled = compilePatterns(patterns)
-  const hits = new Array<number>(patterns.length).fill(0)
+export function planAssignments(config: Config, assignments: PolicyAssignment[], filter: ToolFilter = {}): AssignmentPlan {
+  const compiled = compilePatterns(assignments.map((a) => a.pattern))
+  const hits = new Array<number>(assignments.length).fill(0)
   const changes: PolicyChange[] = []
   let unchanged = 0
   for (const integration of Object.values(config.integrations)) {
@@ -43,15 +55,35 @@ export function planPolicySet(config: Config, patterns: string[], level: Permiss
       const matched = compiled.match(name)
       if (matched.length === 0) continue
       for (const index of matched) hits[index]++
+      const level = assignments[matched.at(-1)!].level
       const {permission, source} = tool.policy
       if (permission === level && source === 'user') unchanged++
       else changes.push({from: permission, fromSource: source, name, server: integration.name, to: level, tool: tool.name})
     }
   }
 
+  return {changes, hits, unchanged}
+}
+
+/** Words the filter for "matched no tool" errors, e.g. `--server acme --where read`. */
+export function describeFilter(filter: ToolFilter): string {
+  return [filter.server && `--server ${filter.server}`, filter.where && `--where ${filter.where}`].filter(Boolean).join(' ')
+}
+
+/**
+ * Every tool matched by any pattern gets `level` as a user's choice. A pattern that matches nothing is an error,
+ * reported for all such patterns at once, so a typo never silently changes less than intended.
+ */
+export function planPolicySet(config: Config, patterns: string[], level: Permission, filter: ToolFilter = {}): PolicyPlan {
+  const {changes, hits, unchanged} = planAssignments(
+    config,
+    patterns.map((pattern) => ({level, pattern})),
+    filter,
+  )
+
   const unmatched = patterns.filter((_p, i) => hits[i] === 0)
   if (unmatched.length > 0) {
-    const scope = [filter.server && `--server ${filter.server}`, filter.where && `--where ${filter.where}`].filter(Boolean).join(' ')
+    const scope = describeFilter(filter)
     throw usageError(
       `${unmatched.length === 1 ? 'Pattern' : 'Patterns'} ${unmatched.map((p) => JSON.stringify(p)).join(', ')} matched no tool${scope ? ` (with ${scope})` : ''}. Nothing was changed.`,
       'See the tool names with `mcpctl tools list`.',
@@ -92,4 +124,31 @@ export async function setPolicies(
     applyPolicyChanges(config, result.changes, new Date().toISOString())
     return {...result, dryRun: false, level: request.level}
   })
+}
+
+/** Thrown inside a store update to leave without writing: nothing is written when the change function throws. */
+class NothingToWrite<T> extends Error {
+  constructor(readonly result: T) {
+    super('nothing to write')
+  }
+}
+
+/**
+ * A planning update under the store lock that writes only when the plan changes something, so re-applying the
+ * same policy leaves the file (and its modification time) alone.
+ */
+export async function updatePolicies<T>(
+  store: Context['store'],
+  change: (config: Config) => {changed: boolean; result: T},
+): Promise<T> {
+  try {
+    return await store.update((config) => {
+      const {changed, result} = change(config)
+      if (!changed) throw new NothingToWrite(result)
+      return result
+    })
+  } catch (error) {
+    if (error instanceof NothingToWrite) return error.result as T
+    throw error
+  }
 }

@@ -1,0 +1,117 @@
+// `policy set --stdin`: lines of `<pattern> <level>` applied as one change, all or nothing.
+// Every bad line is reported with its number before anything is written, so a script can fix them all at once.
+import {McpctlError} from '../errors.js'
+import {type Context, requireIntegration} from '../integrations.js'
+import type {Config} from '../store/schema.js'
+import {compilePatterns} from './pattern.js'
+import {isPermission, PERMISSIONS} from './permission.js'
+import {applyPolicyChanges, describeFilter, planAssignments, type PolicyAssignment, type PolicyPlan, type ToolFilter, updatePolicies} from './plan.js'
+
+/** One `<pattern> <level>` line, with its 1-based line number in the input. */
+export interface PolicyLine extends PolicyAssignment {
+  line: number
+}
+
+/** A problem with one line of input (or one entry of a policy file), for `line N: …` messages and `--json`. */
+export interface LineProblem {
+  line: number
+  message: string
+}
+
+// Lines are short; an error quoting a 10 kB line (or control characters from a pasted file) helps nobody.
+const shownLine = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 79)}…` : text)
+
+/** Parse the lines; blank lines and `#` comments are skipped. Returns the entries and the problems found in them. */
+export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems: LineProblem[]} {
+  const entries: PolicyLine[] = []
+  const problems: LineProblem[] = []
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = index + 1
+    const content = raw.trim()
+    if (content === '' || content.startsWith('#')) continue
+    const words = content.split(/\s+/)
+    if (words.length !== 2) {
+      problems.push({line, message: `expected "<pattern> <level>", got ${shownLine(content)}`})
+      continue
+    }
+
+    const [pattern, level] = words
+    let bad = false
+    try {
+      compilePatterns([pattern])
+    } catch (error) {
+      if (!(error instanceof McpctlError)) throw error
+      problems.push({line, message: error.message})
+      bad = true
+    }
+
+    if (!isPermission(level)) {
+      problems.push({line, message: `${shownLine(level)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`})
+      bad = true
+    }
+
+    if (!bad) entries.push({level: level as PolicyAssignment['level'], line, pattern})
+  }
+
+  return {entries, problems}
+}
+
+/** The usage error listing every problem by line, or undefined when there are none. */
+export function lineProblemsError(problems: LineProblem[], what: string, hint?: string): McpctlError | undefined {
+  if (problems.length === 0) return undefined
+  const sorted = [...problems].sort((a, b) => a.line - b.line)
+  const count = new Set(sorted.map((p) => p.line)).size
+  return new McpctlError(
+    'usage',
+    `${count} ${count === 1 ? 'line' : 'lines'} of ${what} ${count === 1 ? 'has a problem' : 'have problems'}; nothing was changed:\n${sorted
+      .map((p) => `  line ${p.line}: ${p.message}`)
+      .join('\n')}`,
+    {detail: {problems: sorted}, hint},
+  )
+}
+
+export interface PolicyLinesPlan extends PolicyPlan {
+  /** How many `<pattern> <level>` lines were read. */
+  lines: number
+}
+
+/**
+ * Plan the lines against a config. Later lines win when two match the same tool. Throws one usage error naming
+ * every bad line (malformed, bad level, bad pattern, pattern matching no tool); then nothing may be written.
+ */
+export function planPolicyLines(config: Config, text: string, filter: ToolFilter = {}): PolicyLinesPlan {
+  if (filter.server) requireIntegration(config, filter.server)
+  const {entries, problems} = parsePolicyLines(text)
+  const plan = planAssignments(config, entries, filter)
+  const scope = describeFilter(filter)
+  for (const [index, entry] of entries.entries()) {
+    if (plan.hits[index] === 0) problems.push({line: entry.line, message: `pattern "${entry.pattern}" matched no tool${scope ? ` (with ${scope})` : ''}`})
+  }
+
+  const error = lineProblemsError(problems, 'input', 'Each line is `<pattern> <level>`, e.g. `mcp:acme:delete_* disabled`; see tool names with `mcpctl tools list`.')
+  if (error) throw error
+  if (entries.length === 0 && problems.length === 0) {
+    throw new McpctlError('usage', 'Standard input held no `<pattern> <level>` lines; nothing was changed.', {
+      hint: "Pipe lines in, e.g. `printf 'mcp:acme:delete_* disabled\\n' | mcpctl policy set --stdin`.",
+    })
+  }
+
+  return {changes: plan.changes, lines: entries.length, unchanged: plan.unchanged}
+}
+
+export interface PolicyLinesResult extends PolicyLinesPlan {
+  dryRun: boolean
+}
+
+/** Plan and (unless dry-run) apply in one store update, so the plan is computed on the config that is written. */
+export async function setPoliciesFromLines(
+  ctx: Pick<Context, 'store'>,
+  request: {dryRun?: boolean; filter?: ToolFilter; text: string},
+): Promise<PolicyLinesResult> {
+  if (request.dryRun) return {...planPolicyLines(await ctx.store.read(), request.text, request.filter), dryRun: true}
+  return updatePolicies(ctx.store, (config) => {
+    const plan = planPolicyLines(config, request.text, request.filter)
+    applyPolicyChanges(config, plan.changes, new Date().toISOString())
+    return {changed: plan.changes.length > 0, result: {...plan, dryRun: false}}
+  })
+}

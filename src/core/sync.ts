@@ -1,0 +1,247 @@
+// `tools sync`: re-discover connections (all of them concurrently, each with its own deadline), then merge every
+// result into the store in one update. A slow or dead server neither blocks nor fails the others.
+import {diffDefinitions, formatDefinitionDiff} from './definition-diff.js'
+import {McpctlError, type ErrorKind} from './errors.js'
+import {credentialsFor, requireIntegration, type Context} from './integrations.js'
+import {qualifiedToolName} from './names.js'
+import type {Permission, PolicySource} from './policy/permission.js'
+import {compareNames} from './policy/reset.js'
+import type {StoreTransaction, ToolDefinition} from './store/config-store.js'
+import type {Config, Integration, Tool} from './store/schema.js'
+import {fingerprintTool, newToolRecord} from './tool-record.js'
+
+/** How many servers are contacted at once when syncing all: enough for a fleet, few enough to be polite. */
+export const SYNC_CONCURRENCY = 8
+/** Per-server deadline for connect + every page of tools/list. */
+export const SYNC_TIMEOUT_MS = 30_000
+
+/** Why a changed tool that was `auto` now needs approval (stored as the policy's reason). */
+export const DEFINITION_CHANGED = 'definition changed'
+
+export interface SyncedTool {
+  name: string
+  permission: Permission
+  source: PolicySource
+  tool: string
+}
+
+export interface ChangedTool extends SyncedTool {
+  /** The tool was `auto` and now needs approval until someone sets it again. */
+  demoted: boolean
+  diff: string
+  from: Permission
+  previousFingerprint: string
+}
+
+export interface ServerSync {
+  added: SyncedTool[]
+  changed: ChangedTool[]
+  error?: {kind: ErrorKind; message: string; hint?: string}
+  name: string
+  ok: boolean
+  /** Tools the server no longer offers; their policies were removed with them. */
+  removed: SyncedTool[]
+  unchanged: number
+  warnings: string[]
+}
+
+export interface SyncResult {
+  /** Servers whose sync failed. */
+  failed: number
+  servers: ServerSync[]
+  syncedAt: string
+}
+
+type Discovered = {definitions: ToolDefinition[]; server?: {name?: string; version?: string}; transport: Integration['transport']; warnings: string[]}
+
+export interface SyncOptions {
+  concurrency?: number
+  /** Only this integration (an unknown name is a usage error). */
+  name?: string
+  timeoutMs?: number
+}
+
+/** Connect, list every page of tools, close; bounded by `timeoutMs` whatever the server does. */
+async function discover(ctx: Context, integration: Integration, timeoutMs: number): Promise<Discovered> {
+  const {parseServerUrl} = await import('./mcp/endpoint.js')
+  const {openSession} = await import('./mcp/session.js')
+  const {discoverTools} = await import('./mcp/discover.js')
+  // Stored URLs were checked when added; plain http is only ever stored for loopback hosts added with --allow-http,
+  // and parseServerUrl still refuses it for any other host.
+  const url = parseServerUrl(integration.url, {allowHttp: true})
+  const credentials = await credentialsFor(ctx, integration)
+  const abort = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      abort.abort()
+      reject(new McpctlError('server', `${integration.name}: no answer within ${Math.round(timeoutMs / 1000)} s`, {hint: 'Try again later, or raise --timeout.'}))
+    }, timeoutMs)
+  })
+  const work = (async () => {
+    const session = await openSession(url, {credentials, signal: abort.signal, timeoutMs, transport: integration.transport})
+    // Opened after the deadline passed: nobody waits for it any more, but it must still be closed.
+    if (abort.signal.aborted) {
+      await session.close().catch(() => {})
+      throw new McpctlError('server', `${integration.name}: no answer within the deadline`)
+    }
+
+    try {
+      const discovery = await discoverTools(session)
+      const server = session.client.getServerVersion()
+      return {
+        definitions: discovery.tools,
+        server: server ? {name: server.name, version: server.version} : integration.server,
+        transport: session.transport,
+        warnings: discovery.warnings,
+      }
+    } finally {
+      await session.close().catch(() => {})
+    }
+  })()
+  work.catch(() => {}) // its failure after the deadline has already been reported as the timeout
+  try {
+    return await Promise.race([work, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Run `task` over `items` with at most `limit` at once; results in input order. Never rejects: failures are results. */
+async function mapBounded<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results = new Array<PromiseSettledResult<R>>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      try {
+        results[index] = {status: 'fulfilled', value: await task(items[index])}
+      } catch (error) {
+        results[index] = {reason: error, status: 'rejected'}
+      }
+    }
+  }
+
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return results
+}
+
+function errorOf(error: unknown): NonNullable<ServerSync['error']> {
+  if (error instanceof McpctlError) return {hint: error.hint, kind: error.kind, message: error.message}
+  return {kind: 'server', message: error instanceof Error ? error.message : String(error)}
+}
+
+const failed = (name: string, error: unknown): ServerSync => ({added: [], changed: [], error: errorOf(error), name, ok: false, removed: [], unchanged: 0, warnings: []})
+
+const synced = (server: string, tool: Tool): SyncedTool => ({
+  name: qualifiedToolName(server, tool.name),
+  permission: tool.policy.permission,
+  source: tool.policy.source,
+  tool: tool.name,
+})
+
+/** The diff against the stored full definition; without one (older stores), what the config itself still knows. */
+function definitionDiff(previous: ToolDefinition | undefined, tool: Tool, next: ToolDefinition): string {
+  if (previous) return formatDefinitionDiff(diffDefinitions(previous, next))
+  const known: ToolDefinition = {annotations: tool.annotations as Record<string, unknown> | undefined, description: tool.description, name: tool.name}
+  const partial = diffDefinitions(known, {annotations: next.annotations, description: next.description, name: next.name})
+  return [formatDefinitionDiff(partial), '(previous schemas were not stored; only description and annotations compared)'].filter(Boolean).join('\n')
+}
+
+/**
+ * Merge one server's discovery into the config under the store lock. Per tool, not per integration: a policy set
+ * by a concurrent `policy set` since the sync started is kept. New tools are seeded; vanished tools go with their
+ * policies; a changed definition is flagged with its diff, and an `auto` tool drops to `approval_needed`.
+ */
+export async function mergeDiscovery(config: Config, tx: StoreTransaction, name: string, discovered: Discovered, now: string): Promise<ServerSync> {
+  const integration = config.integrations[name]
+  if (!integration) {
+    return failed(name, new McpctlError('usage', `"${name}" was disconnected while it was being synced; nothing was stored for it.`))
+  }
+
+  const previous = await tx.definitions(name)
+  const result: ServerSync = {added: [], changed: [], name, ok: true, removed: [], unchanged: 0, warnings: discovered.warnings}
+  // Null-prototype maps: tool names are server-chosen, and `__proto__` is a valid MCP tool name.
+  const definitions = Object.create(null) as Record<string, ToolDefinition>
+  const tools = Object.create(null) as Integration['tools']
+  for (const definition of discovered.definitions) {
+    definitions[definition.name] = definition
+    const existing = Object.hasOwn(integration.tools, definition.name) ? integration.tools[definition.name] : undefined
+    if (!existing) {
+      const record = newToolRecord(definition, now)
+      tools[definition.name] = record
+      result.added.push(synced(name, record))
+      continue
+    }
+
+    const fingerprint = fingerprintTool(definition)
+    if (fingerprint === existing.fingerprint) {
+      tools[definition.name] = existing
+      result.unchanged++
+      continue
+    }
+
+    const fresh = newToolRecord(definition, now)
+    const diff = definitionDiff(Object.hasOwn(previous, definition.name) ? previous[definition.name] : undefined, existing, definition)
+    const from = existing.policy.permission
+    const demoted = from === 'auto'
+    const record: Tool = {
+      ...existing,
+      annotations: fresh.annotations,
+      class: fresh.class,
+      description: fresh.description,
+      fingerprint,
+      policy: demoted ? {permission: 'approval_needed', reason: DEFINITION_CHANGED, source: 'default', updatedAt: now} : existing.policy,
+      changed: {at: now, diff, previousFingerprint: existing.fingerprint},
+    }
+    if (fresh.title === undefined) delete record.title
+    else record.title = fresh.title
+    if (record.annotations === undefined) delete record.annotations
+    tools[definition.name] = record
+    result.changed.push({...synced(name, record), demoted, diff, from, previousFingerprint: existing.fingerprint})
+  }
+
+  for (const tool of Object.values(integration.tools)) {
+    if (!Object.hasOwn(tools, tool.name)) result.removed.push(synced(name, tool))
+  }
+
+  integration.tools = tools
+  integration.syncedAt = now
+  integration.updatedAt = now
+  integration.warnings = discovered.warnings
+  integration.transport = discovered.transport
+  if (discovered.server) integration.server = discovered.server
+  tx.setDefinitions(name, definitions)
+  for (const list of [result.added, result.changed, result.removed]) list.sort((a, b) => compareNames(a.tool, b.tool))
+  return result
+}
+
+/**
+ * Sync one integration or all of them: discover concurrently (bounded, each with a deadline), then write every
+ * success in one store update, re-reading under the lock. Failures are per-server results, never thrown; only an
+ * unknown `name` or an unreadable store throws.
+ */
+export async function syncIntegrations(ctx: Context, options: SyncOptions = {}): Promise<SyncResult> {
+  const config = await ctx.store.read()
+  const names = options.name ? [requireIntegration(config, options.name).name] : Object.keys(config.integrations).sort(compareNames)
+  const timeoutMs = options.timeoutMs ?? SYNC_TIMEOUT_MS
+  const outcomes = await mapBounded(names, options.concurrency ?? SYNC_CONCURRENCY, (name) => discover(ctx, config.integrations[name], timeoutMs))
+
+  const syncedAt = new Date().toISOString()
+  const results: ServerSync[] = names.map((name, i) => {
+    const outcome = outcomes[i]
+    return outcome.status === 'rejected' ? failed(name, outcome.reason) : {added: [], changed: [], name, ok: true, removed: [], unchanged: 0, warnings: []}
+  })
+  const successes = names.flatMap((name, i) => {
+    const outcome = outcomes[i]
+    return outcome.status === 'fulfilled' ? [{discovered: outcome.value, index: i, name}] : []
+  })
+
+  if (successes.length > 0) {
+    await ctx.store.update(async (latest, tx) => {
+      for (const {discovered, index, name} of successes) results[index] = await mergeDiscovery(latest, tx, name, discovered, syncedAt)
+    })
+  }
+
+  return {failed: results.filter((r) => !r.ok).length, servers: results, syncedAt}
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+
+import {McpctlError} from '../../../src/core/errors.js'
+import {parsePolicyLines, planPolicyLines, setPoliciesFromLines} from '../../../src/core/policy/bulk.js'
+import {helpdesk, integration, definition, storeWith, type StoreFixture} from './fixtures.js'
+
+const problemsOf = (fn: () => unknown): {line: number; message: string}[] => {
+  try {
+    fn()
+  } catch (error) {
+    assert.ok(error instanceof McpctlError, String(error))
+    assert.equal(error.kind, 'usage')
+    return error.detail!.problems as {line: number; message: string}[]
+  }
+
+  assert.fail('expected a usage error')
+}
+
+describe('policy set --stdin lines', () => {
+  let fixture: StoreFixture
+  beforeEach(async () => {
+    fixture = await storeWith(helpdesk('acme'), integration('globex', [definition('list_devices'), definition('delete_device')]))
+  })
+  afterEach(() => fixture.cleanup())
+
+  it('skips blank lines and comments, and numbers lines as the user sees them', () => {
+    const {entries, problems} = parsePolicyLines('# header\n\nmcp:acme:delete_* disabled\n   \n  mcp:*:list_*   auto  # no\n')
+    assert.deepEqual(entries, [{level: 'disabled', line: 3, pattern: 'mcp:acme:delete_*'}])
+    assert.deepEqual(problems.map((p) => p.line), [5])
+  })
+
+  it('reports every bad line with its number and writes nothing', async () => {
+    const before = fixture.raw()
+    const text = [
+      'mcp:acme:delete_* disabled', // 1 fine
+      'mcp:acme:list_* allow', // 2 bad level
+      'acme:list_* auto', // 3 malformed pattern
+      'mcp:acme:nothing_* auto', // 4 matches no tool
+      '# comment', // 5
+      'mcp:acme:get_ticket', // 6 missing level
+      'mcp:globex:list_* auto', // 7 fine
+    ].join('\n')
+    const config = await fixture.store.read()
+    const problems = problemsOf(() => planPolicyLines(config, text))
+    assert.deepEqual(problems.map((p) => p.line), [2, 3, 4, 6])
+    assert.match(problems[0].message, /"allow" is not a permission level/)
+    assert.match(problems[1].message, /not a tool pattern/)
+    assert.match(problems[2].message, /matched no tool/)
+    assert.match(problems[3].message, /expected "<pattern> <level>"/)
+
+    await assert.rejects(setPoliciesFromLines({store: fixture.store}, {text}), (error: McpctlError) => {
+      assert.match(error.message, /^4 lines of input have problems; nothing was changed/)
+      for (const n of [2, 3, 4, 6]) assert.match(error.message, new RegExp(`line ${n}: `))
+      return true
+    })
+    assert.equal(fixture.raw(), before)
+  })
+
+  it('applies all lines in one change, later lines winning', async () => {
+    const result = await setPoliciesFromLines(
+      {store: fixture.store},
+      {text: "mcp:*:delete_* disabled\nmcp:*:list_* approval_needed\nmcp:globex:delete_device approval_needed\n"},
+    )
+    assert.equal(result.lines, 3)
+    assert.equal(result.dryRun, false)
+    const config = await fixture.store.read()
+    assert.equal(config.integrations.acme.tools.delete_ticket.policy.permission, 'disabled')
+    assert.equal(config.integrations.globex.tools.delete_device.policy.permission, 'approval_needed')
+    assert.equal(config.integrations.globex.tools.delete_device.policy.source, 'user')
+    assert.equal(config.integrations.acme.tools.list_users.policy.permission, 'approval_needed')
+    assert.equal(config.integrations.acme.tools.get_ticket.policy.source, 'default')
+    // One entry per tool, with the level of the last line that matched it.
+    assert.equal(result.changes.filter((c) => c.tool === 'delete_device').length, 1)
+    assert.equal(result.changes.find((c) => c.tool === 'delete_device')!.to, 'approval_needed')
+  })
+
+  it('honours --server and --where for every line, and a dry run writes nothing', async () => {
+    const before = fixture.raw()
+    const result = await setPoliciesFromLines({store: fixture.store}, {dryRun: true, filter: {server: 'acme', where: 'read'}, text: 'mcp:*:* disabled'})
+    assert.deepEqual(result.changes.map((c) => c.tool).sort(), ['get_ticket', 'list_tickets', 'list_users'])
+    assert.equal(fixture.raw(), before)
+    const problems = problemsOf(() => planPolicyLines({integrations: {}, version: 1}, 'mcp:*:* auto'))
+    assert.match(problems[0].message, /matched no tool/)
+  })
+
+  it('refuses empty input', async () => {
+    await assert.rejects(setPoliciesFromLines({store: fixture.store}, {text: '# only a comment\n'}), /no `<pattern> <level>` lines/)
+  })
+})

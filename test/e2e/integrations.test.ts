@@ -1,0 +1,303 @@
+// The main job through the real CLI over HTTPS (test CA via NODE_EXTRA_CA_CERTS): probe, add, list, show, disconnect.
+import assert from 'node:assert/strict'
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {testCa} from '../helpers/ca.js'
+import {type CliResult, cliSandbox} from '../helpers/cli.js'
+import {startEverythingServer} from '../helpers/everything.js'
+import {startMcpServer, type TestMcpServer, type TestTool} from '../helpers/servers.js'
+
+const TOOLS: TestTool[] = [
+  {description: 'Lists tickets.', inputSchema: {type: 'object'}, name: 'list_tickets'},
+  {description: 'Deletes a ticket.', inputSchema: {type: 'object'}, name: 'delete_ticket'},
+]
+
+/** Every file under the store dir, concatenated: secrets must never be in the config or definitions. */
+const configFiles = (dir: string) =>
+  ['config.json', ...(existsSync(join(dir, 'definitions')) ? readdirSync(join(dir, 'definitions')).map((f) => join('definitions', f)) : [])]
+    .filter((f) => existsSync(join(dir, f)))
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n')
+
+describe('integrations (CLI, HTTPS)', function () {
+  this.timeout(60_000)
+  const servers: TestMcpServer[] = []
+  let sandbox: ReturnType<typeof cliSandbox>
+  const outputs: CliResult[] = []
+
+  const start = async (options: Parameters<typeof startMcpServer>[0]) => {
+    const server = await startMcpServer({tools: TOOLS, ...options})
+    servers.push(server)
+    return server
+  }
+
+  const run = async (args: string[], options: {env?: Record<string, string | undefined>; input?: string} = {}) => {
+    const result = await sandbox.run(args, options)
+    outputs.push(result)
+    return result
+  }
+
+  beforeEach(() => {
+    sandbox = cliSandbox({NODE_EXTRA_CA_CERTS: testCa().caFile})
+    outputs.length = 0
+  })
+  afterEach(async () => {
+    sandbox.cleanup()
+    await Promise.all(servers.splice(0).map((s) => s.close()))
+  })
+
+  describe('probe', () => {
+    const cases: [string, Parameters<typeof startMcpServer>[0], string, string][] = [
+      ['no auth', {auth: 'none'}, 'none', 'streamable-http'],
+      ['static bearer', {auth: 'bearer'}, 'bearer', 'streamable-http'],
+      ['bare 401', {auth: 'bare401'}, 'header', 'streamable-http'],
+      ['API-key header', {auth: 'header'}, 'header', 'streamable-http'],
+      ['403 with no challenge', {auth: 'forbidden'}, 'header', 'streamable-http'],
+      ['OAuth protected resource', {auth: 'oauth-prm'}, 'oauth', 'streamable-http'],
+      ['legacy SSE', {auth: 'none', transport: 'sse'}, 'none', 'sse'],
+    ]
+    for (const [title, options, auth, transport] of cases) {
+      it(`says ${auth} over ${transport} for ${title}`, async () => {
+        const server = await start(options)
+        const result = await run(['integrations', 'probe', server.url, '--json'])
+        assert.equal(result.code, 0, result.stderr)
+        const verdict = result.json()
+        assert.equal(verdict.auth, auth)
+        assert.equal(verdict.transport, transport)
+        assert.equal(verdict.url, server.url)
+        if (auth === 'oauth') assert.deepEqual(verdict.oauth.authorizationServers, ['https://auth.example.test'])
+      })
+    }
+
+    it('ends the session an unauthenticated initialize opened', async () => {
+      const server = await start({auth: 'none'})
+      assert.equal((await run(['integrations', 'probe', server.url])).code, 0)
+      assert.ok(server.requests.some((r) => r.method === 'DELETE'), 'expected a DELETE ending the session')
+    })
+
+    it('refuses plain http, and http to a non-loopback host even with --allow-http', async () => {
+      const plain = await run(['integrations', 'probe', 'http://127.0.0.1:9/mcp', '--json'])
+      assert.equal(plain.code, 2)
+      assert.match(plain.json().error.message, /--allow-http/)
+      const remote = await run(['integrations', 'probe', 'http://mcp.example.com/mcp', '--allow-http'])
+      assert.equal(remote.code, 2)
+      assert.match(remote.stderr, /loopback/)
+    })
+
+    it('reports an unreachable server with the server exit code', async () => {
+      const server = await start({auth: 'none'})
+      await server.close()
+      const result = await run(['integrations', 'probe', server.url, '--json'])
+      assert.equal(result.code, 4)
+      assert.equal(result.json().error.kind, 'server')
+    })
+  })
+
+  describe('add', () => {
+    it('adds a server without auth, seeds policies and prints them', async () => {
+      const server = await start({auth: 'none'})
+      const result = await run(['integrations', 'add', server.url, '--name', 'open', '--json'])
+      assert.equal(result.code, 0, result.stderr)
+      const added = result.json()
+      assert.equal(added.name, 'open')
+      assert.equal(added.auth, 'none')
+      assert.deepEqual(
+        added.tools.map((t: {name: string; permission: string}) => [t.name, t.permission]),
+        [
+          ['mcp:open:list_tickets', 'auto'],
+          ['mcp:open:delete_ticket', 'approval_needed'],
+        ],
+      )
+      const human = await run(['integrations', 'show', 'open'])
+      assert.match(human.stdout, /mcp:open:delete_ticket\tapproval_needed\tdefault/)
+    })
+
+    it('adds a bearer server with the token from stdin, kept out of the config and every output', async () => {
+      const server = await start({auth: 'bearer', token: 'tok-SECRET-4a7f'})
+      const result = await run(['integrations', 'add', server.url, '--name', 'acme', '--auth', 'bearer', '--token-stdin', '--insecure-storage', '--json'], {
+        input: 'tok-SECRET-4a7f\n',
+      })
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.json().secretStorage, 'file')
+      assert.ok(server.requests.some((r) => r.headers.authorization === 'Bearer tok-SECRET-4a7f'))
+      await run(['integrations', 'show', 'acme', '--json'])
+      await run(['integrations', 'list'])
+      await run(['tools', 'list', '--json'])
+      assert.doesNotMatch(configFiles(sandbox.dir), /tok-SECRET-4a7f/)
+      for (const output of outputs) assert.doesNotMatch(output.stdout + output.stderr, /tok-SECRET-4a7f/)
+      const secretsFile = join(sandbox.dir, 'secrets.json')
+      assert.match(readFileSync(secretsFile, 'utf8'), /tok-SECRET-4a7f/)
+      assert.equal(statMode(secretsFile), 0o600)
+      assert.equal(statMode(join(sandbox.dir, 'config.json')), 0o600)
+    })
+
+    it('probes, then takes a custom header whose value is referenced from the environment', async () => {
+      const server = await start({auth: 'header', headerName: 'x-api-key', headerValue: 'itg-KEY-99'})
+      const result = await run(['integrations', 'add', server.url, '--name', 'itglue', '--header-name', 'x-api-key', '--token-env', 'ITG_KEY', '--json'], {
+        env: {ITG_KEY: 'itg-KEY-99'},
+      })
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.json().auth, 'header')
+      const show = (await run(['integrations', 'show', 'itglue', '--json'])).json()
+      assert.equal(show.headerName, 'x-api-key')
+      assert.equal(show.secretStorage, 'env:ITG_KEY')
+      assert.doesNotMatch(configFiles(sandbox.dir), /itg-KEY-99/)
+      assert.equal(existsSync(join(sandbox.dir, 'secrets.json')), false)
+    })
+
+    it('refuses a wrong token with the auth exit code, stores nothing, and never echoes the token', async () => {
+      const server = await start({auth: 'bearer', token: 'right-token'})
+      const result = await run(['integrations', 'add', server.url, '--name', 'acme', '--auth', 'bearer', '--token-stdin', '--insecure-storage'], {
+        input: 'wrong-TOKEN-123',
+      })
+      assert.equal(result.code, 3, result.stderr)
+      assert.doesNotMatch(result.stdout + result.stderr, /wrong-TOKEN-123/)
+      const list = await run(['integrations', 'list', '--json'])
+      assert.deepEqual(list.json(), [])
+      assert.equal(existsSync(join(sandbox.dir, 'secrets.json')) && /wrong-TOKEN/.test(readFileSync(join(sandbox.dir, 'secrets.json'), 'utf8')), false)
+    })
+
+    it('without a keyring or --insecure-storage, refuses to store a secret and stores nothing', async () => {
+      const server = await start({auth: 'bearer'})
+      const result = await run(['integrations', 'add', server.url, '--name', 'acme', '--auth', 'bearer', '--token-stdin', '--json'], {input: 'test-token'})
+      assert.equal(result.code, 2)
+      assert.match(result.json().error.hint, /--insecure-storage/)
+      assert.deepEqual((await run(['integrations', 'list', '--json'])).json(), [])
+    })
+
+    it('in CI, a missing answer is an error naming the flag', async () => {
+      const header = await start({auth: 'bare401'})
+      const choice = await run(['integrations', 'add', header.url, '--name', 'x'])
+      assert.equal(choice.code, 2)
+      assert.match(choice.stderr, /--auth bearer, or --auth header/)
+      const bearer = await start({auth: 'bearer'})
+      const secret = await run(['integrations', 'add', bearer.url, '--name', 'y', '--json'])
+      assert.equal(secret.code, 2)
+      assert.match(secret.json().error.hint, /--token-stdin/)
+    })
+
+    it('refuses a name that is taken or invalid, leaving the first one intact', async () => {
+      const server = await start({auth: 'none'})
+      assert.equal((await run(['integrations', 'add', server.url, '--name', 'acme'])).code, 0)
+      const clash = await run(['integrations', 'add', server.url, '--name', 'acme', '--json'])
+      assert.equal(clash.code, 2)
+      assert.match(clash.json().error.message, /already exists/)
+      const invalid = await run(['integrations', 'add', server.url, '--name', 'Bad:Name'])
+      assert.equal(invalid.code, 2)
+      assert.equal((await run(['tools', 'list', '--json'])).json().length, 2)
+    })
+
+    it('uses the name suggested from the URL when none is given in CI', async () => {
+      const server = await start({auth: 'none', host: 'localhost'})
+      const result = await run(['integrations', 'add', server.url, '--json'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.json().name, 'localhost')
+    })
+
+    it('falls back to legacy SSE', async () => {
+      const server = await start({auth: 'none', transport: 'sse'})
+      const result = await run(['integrations', 'add', server.url, '--name', 'legacy', '--json'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.json().transport, 'sse')
+      assert.equal(result.json().tools.length, 2)
+    })
+
+    it('discovers every page of a paginated listing', async () => {
+      const tools = Array.from({length: 120}, (_, i) => ({description: 'Gets a thing.', inputSchema: {type: 'object'}, name: `get_thing_${i}`}))
+      const server = await start({auth: 'none', pages: 4, tools})
+      const result = await run(['integrations', 'add', server.url, '--name', 'paged', '--json'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.json().tools.length, 120)
+    })
+
+    it('seeds by name verb, description verb and annotations', async () => {
+      const server = await start({
+        auth: 'none',
+        tools: [
+          {description: 'x', inputSchema: {type: 'object'}, name: 'get_user'},
+          {description: 'x', inputSchema: {type: 'object'}, name: 'createUser'},
+          {description: 'Gets the weather for a site.', inputSchema: {type: 'object'}, name: 'weather'},
+          {description: 'Deletes a device.', inputSchema: {type: 'object'}, name: 'device_purge'},
+          {annotations: {readOnlyHint: true}, description: 'x', inputSchema: {type: 'object'}, name: 'list_sites'},
+          {annotations: {destructiveHint: true}, description: 'x', inputSchema: {type: 'object'}, name: 'get_and_wipe'},
+          {annotations: {readOnlyHint: true}, description: 'Mystery.', inputSchema: {type: 'object'}, name: 'zork'},
+        ],
+      })
+      const result = await run(['integrations', 'add', server.url, '--name', 'seed', '--json'])
+      assert.equal(result.code, 0, result.stderr)
+      const seeded = Object.fromEntries(result.json().tools.map((t: {permission: string; tool: string}) => [t.tool, t.permission]))
+      assert.deepEqual(seeded, {
+        createUser: 'approval_needed',
+        device_purge: 'approval_needed',
+        get_and_wipe: 'approval_needed',
+        get_user: 'auto',
+        list_sites: 'auto',
+        weather: 'auto',
+        zork: 'auto',
+      })
+    })
+
+    it('makes hostile tool descriptions inert on the terminal and in JSON', async () => {
+      const hostile = 'Lists \u001B[31mred\u001B[0m\rOVERWRITE \u202Eevil\u200B \u001B]8;;https://x.test\u0007link\u001B]8;;\u0007'
+      const server = await start({auth: 'none', tools: [{description: hostile, inputSchema: {type: 'object'}, name: 'list_evil'}]})
+      assert.equal((await run(['integrations', 'add', server.url, '--name', 'evil'])).code, 0)
+      const piped = await run(['tools', 'list'])
+      for (const raw of ['\u001B', '\r', '\u202E', '\u200B', '\u0007']) assert.ok(!piped.stdout.includes(raw), `raw ${JSON.stringify(raw)} reached the terminal`)
+      assert.match(piped.stdout, /\\x1b\[31mred/)
+      const json = await run(['tools', 'list', '--json'])
+      assert.ok(!json.stdout.includes('\u202E') && !json.stdout.includes('\u200B'))
+      assert.equal(json.json()[0].description, hostile, 'JSON keeps the exact text, escaped')
+    })
+
+    it('works with the reference server (server-everything) as its own process', async () => {
+      const everything = await startEverythingServer()
+      try {
+        const probe = await run(['integrations', 'probe', everything.url, '--allow-http', '--json'])
+        assert.equal(probe.json().auth, 'none')
+        const result = await run(['integrations', 'add', everything.url, '--allow-http', '--name', 'everything', '--json'])
+        assert.equal(result.code, 0, result.stderr)
+        const tools = result.json().tools.map((t: {tool: string}) => t.tool)
+        assert.ok(tools.includes('echo'), `tools: ${tools}`)
+      } finally {
+        await everything.close()
+      }
+    })
+  })
+
+  describe('disconnect', () => {
+    it('needs --yes without a terminal, then removes the connection, its tools, policies and secret', async () => {
+      const server = await start({auth: 'bearer', token: 'tok-REMOVE-me'})
+      await run(['integrations', 'add', server.url, '--name', 'acme', '--auth', 'bearer', '--token-stdin', '--insecure-storage'], {input: 'tok-REMOVE-me'})
+      await run(['policy', 'set', 'mcp:acme:list_tickets', 'disabled'])
+
+      const refused = await run(['disconnect', 'acme'])
+      assert.equal(refused.code, 2)
+      assert.match(refused.stderr, /--yes/)
+      assert.equal((await run(['tools', 'list', '--json'])).json().length, 2)
+
+      const receipt = await run(['disconnect', 'acme', '--yes', '--json'])
+      assert.equal(receipt.code, 0, receipt.stderr)
+      assert.deepEqual(receipt.json().removed, {integration: true, policies: 2, secrets: 1, tools: 2})
+      assert.deepEqual((await run(['tools', 'list', '--json'])).json(), [])
+      assert.doesNotMatch(readFileSync(join(sandbox.dir, 'secrets.json'), 'utf8'), /tok-REMOVE-me/)
+      assert.equal(existsSync(join(sandbox.dir, 'definitions', 'acme.json')), false)
+
+      // Reconnecting seeds defaults again: the user's old choice is gone with the connection.
+      await run(['integrations', 'add', server.url, '--name', 'acme', '--auth', 'bearer', '--token-stdin', '--insecure-storage'], {input: 'tok-REMOVE-me'})
+      const row = (await run(['tools', 'list', '--json'])).json().find((r: {tool: string}) => r.tool === 'list_tickets')
+      assert.deepEqual([row.permission, row.source], ['auto', 'default'])
+    })
+
+    it('names the known integrations when the name is unknown', async () => {
+      const server = await start({auth: 'none'})
+      await run(['integrations', 'add', server.url, '--name', 'acme'])
+      const result = await run(['disconnect', 'nope', '--yes'])
+      assert.equal(result.code, 2)
+      assert.match(result.stderr, /Known integrations: acme/)
+    })
+  })
+})
+
+
+const statMode = (file: string) => statSync(file).mode & 0o777

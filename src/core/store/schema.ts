@@ -1,5 +1,6 @@
 // The config store's shape, validated with zod on every load. Secrets are never in it: only references.
-import {z} from 'zod'
+// zod's v3 API (shipped in the zod package): it loads in ~12 ms against ~60 ms for v4, and this schema is on every command's start-up path.
+import {z} from 'zod/v3'
 
 import {PERMISSIONS, POLICY_SOURCES, TOOL_CLASSES} from '../policy/permission.js'
 

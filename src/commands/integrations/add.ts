@@ -93,7 +93,7 @@ stores only the name of an environment variable (for CI).`
       this.table(result.tools, [
         {get: (t) => t.name, header: 'TOOL'},
         {get: (t) => t.permission, header: 'PERMISSION'},
-        {get: (t) => t.reason, header: 'WHY'},
+        {get: (t) => t.reason, header: 'WHY', maxWidth: 70},
       ])
     }
 

@@ -65,7 +65,7 @@ export default class IntegrationsShow extends BaseCommand {
           {get: (t) => t.name, header: 'TOOL'},
           {get: (t) => t.permission, header: 'PERMISSION'},
           {get: (t) => t.source, header: 'SOURCE'},
-          {get: (t) => t.reason, header: 'REASON'},
+          {get: (t) => t.reason, header: 'REASON', maxWidth: 70},
         ])
       }
     }

@@ -39,7 +39,7 @@ disabled (never called). SOURCE says whether mcpctl seeded it (default) or a per
         {get: (r) => r.name, header: 'TOOL'},
         {colour: (v) => colour(v as Permission), get: (r) => r.permission, header: 'PERMISSION'},
         {get: (r) => r.source + (r.changed ? ' (changed)' : ''), header: 'SOURCE'},
-        {get: (r) => r.description, header: 'DESCRIPTION'},
+        {get: (r) => r.description, header: 'DESCRIPTION', maxWidth: 60},
       ])
     }
 

@@ -74,8 +74,9 @@ async function discover(ctx: Context, integration: Integration, timeoutMs: numbe
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      abort.abort()
+      // Rejected before aborting, so the race reports the deadline and not the "cancelled" the abort causes.
       reject(new McpctlError('server', `${integration.name}: no answer within ${Math.round(timeoutMs / 1000)} s`, {hint: 'Try again later, or raise --timeout.'}))
+      abort.abort()
     }, timeoutMs)
   })
   const work = (async () => {

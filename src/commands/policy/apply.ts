@@ -8,16 +8,11 @@ import {dryRun} from '../../flags.js'
 export default class PolicyApply extends BaseCommand {
   static description = `Make the store match a policy file (from \`mcpctl policy export\`), in one change.
 
-Prints the plan (tool, from → to), then applies it; applying the same file again changes nothing. Keys are
-tool names or globs matched within their server (\`list_*\` under acme means mcp:acme:list_*); an exact name
-wins over a glob, and among globs the later one wins. Every problem is reported with its line and nothing is
-written: an unknown server, a key that matches no tool, a bad level, a schema or syntax error.
+Prints the plan (tool, from → to), then applies it; applying the same file again changes nothing. Keys are tool names or globs matched within their server (\`list_*\` under acme means mcp:acme:list_*); an exact name wins over a glob, and among globs the later one wins. Every problem is reported with its line and nothing is written: an unknown server, a key that matches no tool, a bad level, a schema or syntax error.
 
---prune also resets, to their seeded defaults, the choices people made in the file's servers that the file
-does not mention. Servers the file does not list are never touched.
+--prune also resets, to their seeded defaults, the choices people made in the file's servers that the file does not mention. Servers the file does not list are never touched.
 
-Exit codes: 0 applied (or, with --dry-run, nothing to change); 6 with --dry-run when changes are pending;
-2 for a file with problems. Use \`-f -\` to read the file from standard input.`
+Exit codes: 0 applied (or, with --dry-run, nothing to change); 6 with --dry-run when changes are pending; 2 for a file with problems. Use \`-f -\` to read the file from standard input.`
   static examples = [
     '<%= config.bin %> <%= command.id %> -f policy.yaml',
     '<%= config.bin %> <%= command.id %> -f policy.yaml --dry-run || echo "drift: exit $?"',

@@ -7,9 +7,7 @@ import {serverFilter} from '../../flags.js'
 export default class PolicyExport extends BaseCommand {
   static description = `Write the permissions people chose as a policy file to review in a pull request.
 
-Per server, every tool whose policy a person set (source user) with its level; seeded defaults are not
-listed. Servers and tools are sorted and the file carries no timestamp, so an unchanged store exports
-byte-for-byte the same file. Apply it (on this or another machine) with \`mcpctl policy apply -f\`.
+Per server, every tool whose policy a person set (source user) with its level; seeded defaults are not listed. Servers and tools are sorted and the file carries no timestamp, so an unchanged store exports byte-for-byte the same file. Apply it (on this or another machine) with \`mcpctl policy apply -f\`.
 
 Without -o the file goes to stdout. The format follows -o's extension (.json → json), else --format.`
   static examples = [

@@ -8,9 +8,7 @@ import {permissionFilter, serverFilter} from '../../flags.js'
 export default class PolicyList extends BaseCommand {
   static description = `Review every tool's policy: its permission, who decided it, and why.
 
-SOURCE is default (seeded by mcpctl from the tool's name, description and annotations) or user (a person
-set it; syncs keep it). REASON says why: the seeding evidence, "set by user", "set by policy file …",
-or "definition changed" for a tool demoted from auto by a sync.`
+SOURCE is default (seeded by mcpctl from the tool's name, description and annotations) or user (a person set it; syncs keep it). REASON says why: the seeding evidence, "set by user", "set by policy file …", or "definition changed" for a tool demoted from auto by a sync.`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --source user',

@@ -6,7 +6,7 @@ import {dryRun, serverFilter} from '../../flags.js'
 
 export default class PolicyReset extends BaseCommand {
   static args = {
-    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>); none = every policy a person set'}),
+    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>); none = every policy a person set', ignoreStdin: true}),
   }
   static description = `Put tools back to the policy mcpctl seeds for them (source default).
 

@@ -9,17 +9,15 @@ import {dryRun, serverFilter} from '../../flags.js'
 
 export default class PolicySet extends BaseCommand {
   static args = {
-    // Not `required`: with --stdin the lines carry the patterns and levels, and run() says what is missing.
-    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>, * and ? within a segment), then the level'}),
+    // Not `required`, and never filled from a pipe by oclif: with --stdin the lines are read by this command.
+    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>, * and ? within a segment), then the level', ignoreStdin: true}),
   }
   static description = `Set the permission of one tool or many: exact names or globs, then auto, approval_needed or disabled.
 
 All matched tools change in one write, as a person's choice (source user), which later syncs keep.
 A pattern that matches nothing, or an unknown level, is an error and nothing changes.
 
-With --stdin, each line is \`<pattern> <level>\` (blank lines and # comments skipped), all applied as one
-change: every bad line is reported as "line N: …" (exit 2) and nothing is written. When several lines
-match one tool, the later line wins.`
+With --stdin, each line is \`<pattern> <level>\` (blank lines and # comments skipped), all applied as one change: every bad line is reported as "line N: …" (exit 2) and nothing is written. When several lines match one tool, the later line wins.`
   static examples = [
     '<%= config.bin %> <%= command.id %> mcp:acme:delete_ticket disabled',
     "<%= config.bin %> <%= command.id %> 'mcp:*:delete_*' 'mcp:*:reset_*' approval_needed --dry-run",

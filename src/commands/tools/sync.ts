@@ -6,17 +6,13 @@ import type {SyncResult} from '../../core/sync.js'
 
 export default class ToolsSync extends BaseCommand {
   static args = {
-    name: Args.string({description: 'Integration to sync (default: all of them, concurrently)'}),
+    name: Args.string({description: 'Integration to sync (default: all of them, concurrently)', ignoreStdin: true}),
   }
   static description = `Discover every connection's tools again and bring the store up to date.
 
-All connections are synced concurrently (8 at a time), each with its own deadline: a slow or dead server
-neither blocks nor fails the others, and each reports its own result. New tools are seeded; tools a
-server no longer offers are removed with their policies and listed; a person's policy is kept.
+All connections are synced concurrently (8 at a time), each with its own deadline: a slow or dead server neither blocks nor fails the others, and each reports its own result. New tools are seeded; tools a server no longer offers are removed with their policies and listed; a person's policy is kept.
 
-A tool whose definition changed (name, description, input/output schema, annotations) is listed with a
-field-level diff and flagged for \`mcpctl tools list --changed\`; if it was auto it drops to approval_needed
-until someone sets it again. Everything is stored in one change at the end.
+A tool whose definition changed (name, description, input/output schema, annotations) is listed with a field-level diff and flagged for \`mcpctl tools list --changed\`; if it was auto it drops to approval_needed until someone sets it again. Everything is stored in one change at the end.
 
 Exit codes: 0 all synced; 5 some servers failed (the others were synced); 4 every server failed.`
   static examples = [

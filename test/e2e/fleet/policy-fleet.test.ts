@@ -1,0 +1,167 @@
+// Bulk edits and policy as code through the real CLI, on stores written to disk (no live servers needed).
+import assert from 'node:assert/strict'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {cliSandbox} from '../../helpers/cli.js'
+import {fixtureIntegration, HELPDESK_TOOLS, writeStore} from '../../helpers/store-fixture.js'
+
+type Row = {name: string; permission: string; source: string}
+
+describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
+  let sandbox: ReturnType<typeof cliSandbox>
+  const config = () => readFileSync(join(sandbox.dir, 'config.json'), 'utf8')
+  const write = (name: string, text: string) => {
+    const file = join(sandbox.dir, name)
+    writeFileSync(file, text)
+    return file
+  }
+
+  const policies = async (args: string[] = []) => {
+    const result = await sandbox.run(['policy', 'list', '--json', ...args])
+    assert.equal(result.code, 0, result.stderr)
+    return Object.fromEntries(result.json<Row[]>().map((r) => [r.name, `${r.permission}/${r.source}`]))
+  }
+
+  beforeEach(() => {
+    sandbox = cliSandbox()
+    writeStore(sandbox.dir, ['acme', 'globex', 'initech'].map((name) => fixtureIntegration(name, HELPDESK_TOOLS)))
+  })
+  afterEach(() => sandbox.cleanup())
+
+  it('policy set --stdin reports every bad line by number, exits 2 and writes nothing', async () => {
+    const before = config()
+    const input = ['# fleet defaults', 'mcp:*:delete_* disabled', 'mcp:*:list_* sometimes', '', 'mcp:acme:nope_* auto', 'acme:get_ticket auto', 'mcp:globex:run_script'].join('\n')
+    const human = await sandbox.run(['policy', 'set', '--stdin'], {input})
+    assert.equal(human.code, 2)
+    assert.match(human.stderr, /4 lines of input have problems; nothing was changed/)
+    for (const line of [3, 5, 6, 7]) assert.match(human.stderr, new RegExp(`line ${line}: `))
+    assert.doesNotMatch(human.stderr, /line 2: /)
+    assert.equal(config(), before)
+
+    const json = await sandbox.run(['policy', 'set', '--stdin', '--json'], {input})
+    assert.equal(json.code, 2)
+    assert.deepEqual(json.json().error.problems.map((p: {line: number}) => p.line), [3, 5, 6, 7])
+    assert.equal(config(), before)
+
+    const mixed = await sandbox.run(['policy', 'set', '--stdin', 'mcp:acme:get_ticket', 'auto'], {input: ''})
+    assert.equal(mixed.code, 2)
+    assert.match(mixed.stderr, /from standard input, not[\s›]*arguments/)
+  })
+
+  it('policy set --stdin applies every line as one change, later lines winning', async () => {
+    const input = 'mcp:*:delete_* disabled\nmcp:*:run_* disabled\n# one exception\nmcp:initech:delete_user approval_needed\n'
+    const result = await sandbox.run(['policy', 'set', '--stdin', '--json'], {input})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.json().changes.length, 9)
+    const after = await policies(['--source', 'user'])
+    assert.equal(Object.keys(after).length, 9)
+    assert.equal(after['mcp:initech:delete_user'], 'approval_needed/user')
+    assert.equal(after['mcp:acme:delete_user'], 'disabled/user')
+  })
+
+  it('policy list filters, policy reset puts user choices back to the seeded defaults', async () => {
+    await sandbox.run(['policy', 'set', 'mcp:acme:*', 'disabled'])
+    assert.equal(Object.keys(await policies(['--source', 'user'])).length, 6)
+    assert.deepEqual(Object.keys(await policies(['--server', 'acme', '--permission', 'disabled', '--source', 'user'])).length, 6)
+    const unknown = await sandbox.run(['policy', 'list', '--server', 'nope'])
+    assert.equal(unknown.code, 2)
+
+    const dry = await sandbox.run(['policy', 'reset', 'mcp:acme:list_*', '--dry-run'])
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stderr, /Would reset 1 tool/)
+    assert.match(dry.stdout, /^mcp:acme:list_tickets\tdisabled \(user\)\tauto\t/m)
+
+    const all = await sandbox.run(['policy', 'reset', '--json'])
+    assert.equal(all.code, 0, all.stderr)
+    assert.equal(all.json().changes.length, 6)
+    assert.deepEqual(await policies(['--source', 'user']), {})
+    const after = await policies()
+    assert.equal(after['mcp:acme:get_ticket'], 'auto/default')
+    assert.equal(after['mcp:acme:delete_ticket'], 'approval_needed/default')
+  })
+
+  it('export → apply round trip changes nothing; apply is idempotent; --dry-run exits 6 only when changes are pending', async () => {
+    await sandbox.run(['policy', 'set', '--stdin'], {input: 'mcp:*:delete_* disabled\nmcp:acme:list_tickets approval_needed\nmcp:globex:run_script auto\n'})
+    const file = join(sandbox.dir, 'policy.yaml')
+    const exported = await sandbox.run(['policy', 'export', '-o', file])
+    assert.equal(exported.code, 0, exported.stderr)
+    const text = readFileSync(file, 'utf8')
+    assert.match(text, /^# mcpctl policy — apply with: mcpctl policy apply -f /)
+    assert.match(text, /\nversion: 1\nservers:\n {2}acme:\n {4}delete_ticket: disabled\n {4}delete_user: disabled\n {4}list_tickets: approval_needed\n/)
+    assert.equal((await sandbox.run(['policy', 'export'])).stdout.replace(/apply -f \S+/, ''), text.replace(/apply -f \S+/, ''))
+
+    const before = config()
+    const roundTrip = await sandbox.run(['policy', 'apply', '-f', file, '--dry-run', '--prune', '--json'])
+    assert.equal(roundTrip.code, 0, roundTrip.stderr)
+    assert.deepEqual(roundTrip.json().changes, [])
+    assert.equal((await sandbox.run(['policy', 'apply', '-f', file, '--prune'])).code, 0)
+    assert.equal(config(), before, 'a round trip must not change the store')
+
+    // Edit the file as a reviewer would: apply shows the plan, then nothing the second time.
+    writeFileSync(file, text.replace('run_script: auto', 'run_script: disabled').replace('  initech:\n', '  initech:\n    "get_*": disabled\n'))
+    const pending = await sandbox.run(['policy', 'apply', '-f', file, '--dry-run'])
+    assert.equal(pending.code, 6, pending.stderr)
+    assert.match(pending.stderr, /Would change 2 tools/)
+    assert.match(pending.stdout, /^mcp:globex:run_script\tauto \(user\)\tdisabled \(user\)$/m)
+    assert.equal(config(), before)
+    const pendingJson = await sandbox.run(['policy', 'apply', '-f', file, '--dry-run', '--json'])
+    assert.equal(pendingJson.code, 6)
+    assert.deepEqual(pendingJson.json().changes.map((c: {name: string}) => c.name), ['mcp:globex:run_script', 'mcp:initech:get_ticket'])
+
+    const applied = await sandbox.run(['policy', 'apply', '-f', file])
+    assert.equal(applied.code, 0, applied.stderr)
+    assert.match(applied.stderr, /Changed 2 tools/)
+    const second = await sandbox.run(['policy', 'apply', '-f', file, '--json'])
+    assert.equal(second.code, 0)
+    assert.deepEqual(second.json().changes, [])
+    assert.equal((await sandbox.run(['policy', 'apply', '-f', file, '--dry-run'])).code, 0)
+  })
+
+  it('--prune resets choices the file no longer mentions', async () => {
+    await sandbox.run(['policy', 'set', 'mcp:acme:delete_*', 'mcp:acme:run_script', 'disabled'])
+    const file = write('p.json', JSON.stringify({servers: {acme: {'delete_*': 'disabled'}}, version: 1}))
+    const plain = await sandbox.run(['policy', 'apply', '-f', file, '--json'])
+    assert.deepEqual(plain.json().changes, [])
+    const pruned = await sandbox.run(['policy', 'apply', '-f', file, '--prune', '--json'])
+    assert.equal(pruned.code, 0, pruned.stderr)
+    assert.deepEqual(pruned.json().changes.map((c: {name: string; to: string; toSource: string}) => [c.name, c.to, c.toSource]), [['mcp:acme:run_script', 'approval_needed', 'default']])
+    assert.equal((await policies())['mcp:acme:run_script'], 'approval_needed/default')
+  })
+
+  it('schema errors name the line, in YAML and in JSON; unknown servers too', async () => {
+    const before = config()
+    const yaml = await sandbox.run(['policy', 'apply', '-f', write('bad.yaml', 'version: 1\nservers:\n  acme:\n    get_ticket: yes-please\n  umbrella:\n    x: auto\n')])
+    assert.equal(yaml.code, 2)
+    assert.match(yaml.stderr, /line 4: "yes-please" is not a permission level/)
+    assert.match(yaml.stderr, /line 5: no integration named "umbrella"/)
+
+    const json = await sandbox.run(['policy', 'apply', '--json', '-f', write('bad.json', '{\n  "version": 1,\n  "servers": {\n    "acme": {\n      "nothing_here": "auto"\n    }\n  }\n}\n')])
+    assert.equal(json.code, 2)
+    assert.deepEqual(json.json().error.problems, [{line: 5, message: '"nothing_here" matched no tool of "acme"'}])
+
+    const stdin = await sandbox.run(['policy', 'apply', '-f', '-', '--dry-run'], {input: 'version: 1\nservers:\n  acme:\n    get_ticket: auto\n'})
+    assert.equal(stdin.code, 6, stdin.stderr)
+    assert.equal(config(), before)
+  })
+
+  it('8 concurrent policy apply and policy set processes lose nothing', async () => {
+    const servers = Array.from({length: 8}, (_, i) => `srv-${i}`)
+    writeStore(sandbox.dir, servers.map((name) => fixtureIntegration(name, HELPDESK_TOOLS)))
+    const runs = servers.map((server, i) =>
+      i % 2 === 0
+        ? sandbox.run(['policy', 'apply', '-f', write(`${server}.yaml`, `version: 1\nservers:\n  ${server}:\n    "delete_*": disabled\n    get_ticket: approval_needed\n`)])
+        : sandbox.run(['policy', 'set', '--stdin'], {input: `mcp:${server}:delete_* disabled\nmcp:${server}:get_ticket approval_needed\n`}),
+    )
+    const results = await Promise.all(runs)
+    for (const result of results) assert.equal(result.code, 0, result.stderr)
+    const after = await policies(['--source', 'user'])
+    for (const server of servers) {
+      assert.equal(after[`mcp:${server}:delete_ticket`], 'disabled/user', server)
+      assert.equal(after[`mcp:${server}:delete_user`], 'disabled/user', server)
+      assert.equal(after[`mcp:${server}:get_ticket`], 'approval_needed/user', server)
+    }
+
+    assert.equal(Object.keys(after).length, 24)
+  })
+})

@@ -1,0 +1,63 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {ExitCode, McpctlError, missingAnswer, usageError} from '../../core/errors.js'
+import type {ToolCallResult} from '../../core/tool-call.js'
+import {yes} from '../../flags.js'
+
+export default class ToolsCall extends BaseCommand {
+  static args = {tool: Args.string({description: 'Tool name, mcp:<server>:<tool>', required: true})}
+  static description = `Call one tool on its server with the stored credentials, obeying its policy.
+
+disabled tools are refused; approval_needed tools ask on a terminal and need --yes otherwise;
+auto tools run. Text content is printed readably; --json prints the whole result.
+Exits 1 when the tool reports an error.`
+  static examples = [
+    '<%= config.bin %> <%= command.id %> mcp:helpdesk:list_tickets',
+    `<%= config.bin %> <%= command.id %> mcp:helpdesk:create_ticket --args '{"summary":"Printer on fire"}' --yes`,
+    `<%= config.bin %> <%= command.id %> mcp:helpdesk:get_ticket --args '{"id":42}' --json | jq .content`,
+  ]
+  static flags = {
+    args: Flags.string({default: '{}', description: 'Tool arguments as a JSON object.', helpValue: 'JSON'}),
+    yes: {...yes, description: 'Approve a call to an approval_needed tool (required without a terminal).'},
+  }
+
+  async run(): Promise<ToolCallResult> {
+    const {args, flags} = await this.parse(ToolsCall)
+    let toolArgs: unknown
+    try {
+      toolArgs = JSON.parse(flags.args)
+    } catch {
+      throw usageError('--args is not valid JSON.', `Example: --args '{"id": 42}'`)
+    }
+
+    if (!toolArgs || typeof toolArgs !== 'object' || Array.isArray(toolArgs)) throw usageError('--args must be a JSON object.')
+
+    const ctx = {secrets: this.secrets, store: this.store}
+    const {callTool, resolveToolCall} = await import('../../core/tool-call.js')
+    const {permission} = await resolveToolCall(ctx, args.tool)
+    let approved = flags.yes
+    if (permission === 'approval_needed' && !approved) {
+      if (!this.canPrompt) throw missingAnswer(`Approval to call ${args.tool} (approval_needed)`, '--yes')
+      const {askConfirm} = await import('../../ui/prompts.js')
+      approved = await askConfirm({default: false, message: `${args.tool} needs approval. Call it with ${JSON.stringify(toolArgs)}?`})
+      if (!approved) throw new McpctlError('interrupted', 'Not called.')
+    }
+
+    const result = await callTool(ctx, {approved, args: toolArgs as Record<string, unknown>, name: args.tool})
+    if (result.isError) process.exitCode = ExitCode.error
+    if (!this.jsonEnabled()) {
+      const {inert} = await import('../../ui/text.js')
+      for (const item of result.content as {text?: string; type?: string}[]) {
+        if (item.type === 'text' && typeof item.text === 'string') {
+          // Multi-line text stays multi-line; each line is made inert.
+          this.log(item.text.split('\n').map((line) => inert(line)).join('\n'))
+        } else this.log(`[${inert(String(item.type))} content: use --json to see it]`)
+      }
+
+      if (result.isError) this.warn(`${args.tool} reported an error.`)
+    }
+
+    return result
+  }
+}

@@ -1,0 +1,71 @@
+// `tools call` through the real CLI: the policy decides, the stored credential is sent, the result is printed.
+import assert from 'node:assert/strict'
+
+import {testCa} from '../helpers/ca.js'
+import {cliSandbox} from '../helpers/cli.js'
+import {startMcpServer, type TestMcpServer} from '../helpers/servers.js'
+
+describe('tools call (CLI)', function () {
+  this.timeout(60_000)
+  let sandbox: ReturnType<typeof cliSandbox>
+  let server: TestMcpServer
+
+  const tools = [
+    {description: 'Lists tickets.', inputSchema: {type: 'object'}, name: 'list_tickets'},
+    {description: 'Creates a ticket.', inputSchema: {type: 'object'}, name: 'create_ticket'},
+    {description: 'Deletes a ticket.', inputSchema: {type: 'object'}, name: 'delete_ticket'},
+  ]
+
+  beforeEach(async () => {
+    sandbox = cliSandbox({NODE_EXTRA_CA_CERTS: testCa().caFile, HELPDESK_KEY: 'key-CALL-1'})
+    server = await startMcpServer({auth: 'header', headerName: 'x-api-key', headerValue: 'key-CALL-1', tools})
+    const add = await sandbox.run(['integrations', 'add', server.url, '--name', 'hd', '--header-name', 'x-api-key', '--token-env', 'HELPDESK_KEY'])
+    assert.equal(add.code, 0, add.stderr)
+  })
+  afterEach(async () => {
+    sandbox.cleanup()
+    await server.close()
+  })
+
+  const calls = () => server.requests.filter((r) => (r.body as {method?: string})?.method === 'tools/call')
+
+  it('runs an auto tool with the stored credential and prints its text', async () => {
+    const result = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '{"company":"acme"}'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.deepEqual(JSON.parse(result.stdout), {args: {company: 'acme'}, tool: 'list_tickets'})
+    assert.equal(calls().at(-1)?.headers['x-api-key'], 'key-CALL-1')
+  })
+
+  it('needs --yes for an approval_needed tool without a terminal', async () => {
+    const refused = await sandbox.run(['tools', 'call', 'mcp:hd:create_ticket', '--json'])
+    assert.equal(refused.code, 2)
+    assert.match(refused.json().error.hint, /--yes/)
+    assert.equal(calls().length, 0)
+
+    const approved = await sandbox.run(['tools', 'call', 'mcp:hd:create_ticket', '--args', '{"summary":"x"}', '--yes', '--json'])
+    assert.equal(approved.code, 0, approved.stderr)
+    assert.equal(approved.json().content[0].type, 'text')
+    assert.equal(calls().length, 1)
+  })
+
+  it('refuses a disabled tool, even with --yes', async () => {
+    await sandbox.run(['policy', 'set', 'mcp:hd:delete_ticket', 'disabled'])
+    const result = await sandbox.run(['tools', 'call', 'mcp:hd:delete_ticket', '--yes'])
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /disabled by policy/)
+    assert.equal(calls().length, 0)
+  })
+
+  it('rejects unknown tools and bad arguments before calling anything', async () => {
+    assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:nope'])).code, 2)
+    assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '{bad'])).code, 2)
+    assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '[1]'])).code, 2)
+    assert.equal(calls().length, 0)
+  })
+
+  it('fails with the auth exit code when the referenced variable is unset', async () => {
+    const result = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets'], {env: {HELPDESK_KEY: undefined}})
+    assert.equal(result.code, 3)
+    assert.match(result.stderr, /HELPDESK_KEY/)
+  })
+})

@@ -1,0 +1,152 @@
+// Token revocation (RFC 7009) on disconnect: the refresh token first (revoking it usually ends the whole grant), then
+// the access token. Each outcome is reported for the receipt; nothing here throws for a server's answer.
+import {selectClientAuthMethod} from '@modelcontextprotocol/sdk/client/auth.js'
+
+import {McpctlError} from '../errors.js'
+import {printable} from '../mcp/untrusted.js'
+import {isAbort, redact} from './failures.js'
+import type {OAuthGrant} from './grant.js'
+import {oauthHttp, secureEndpoint} from './http.js'
+
+export type RevocationOutcome =
+  /** 200: revoked, or already invalid (RFC 7009 §2.2). */
+  | 'revoked'
+  /** The server cannot revoke this kind of token (`unsupported_token_type`, e.g. a self-contained JWT). */
+  | 'not-revocable'
+  /** The authorization server offers no revocation endpoint. */
+  | 'unsupported'
+  /** Not revoked: network error, 5xx, 503 after the retries, or another refusal. */
+  | 'failed'
+
+export interface TokenRevocation {
+  outcome: RevocationOutcome
+  /** Why, for `failed`, `not-revocable` and `unsupported` (never a token). */
+  reason?: string
+  token: 'access_token' | 'refresh_token'
+}
+
+export interface RevokeOptions {
+  /** Retries after a 503 (default 2), each after `Retry-After` capped at `maxRetryDelayMs` (default 2 s). */
+  retries?: number
+  maxRetryDelayMs?: number
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+const DEFAULT_RETRY_DELAY_MS = 500
+
+/** Revoke the grant's tokens at its authorization server. Returns one outcome per token held. */
+export async function revokeGrant(grant: OAuthGrant, options: RevokeOptions = {}): Promise<TokenRevocation[]> {
+  const held: [TokenRevocation['token'], string][] = []
+  if (grant.tokens.refresh_token) held.push(['refresh_token', grant.tokens.refresh_token])
+  held.push(['access_token', grant.tokens.access_token])
+
+  const endpoint = grant.authorizationServer.revocation_endpoint
+  if (!endpoint) return held.map(([token]) => ({outcome: 'unsupported', reason: 'the authorization server offers no revocation endpoint', token}))
+
+  let url: URL
+  try {
+    url = secureEndpoint('revocation_endpoint', endpoint, {allowHttp: grant.allowHttp})
+  } catch (error) {
+    return held.map(([token]) => ({outcome: 'failed', reason: (error as Error).message, token}))
+  }
+
+  const results: TokenRevocation[] = []
+  for (const [token, value] of held) {
+    // eslint-disable-next-line no-await-in-loop -- refresh token first, on purpose
+    results.push({token, ...(await revokeOne(url, grant, token, value, options))})
+  }
+  return results
+}
+
+async function revokeOne(url: URL, grant: OAuthGrant, hint: TokenRevocation['token'], token: string, options: RevokeOptions): Promise<Omit<TokenRevocation, 'token'>> {
+  const http = oauthHttp({signal: options.signal, timeoutMs: options.timeoutMs})
+  const secrets = [token, grant.tokens.access_token, grant.tokens.refresh_token, (grant.clientInformation as {client_secret?: string}).client_secret]
+  const retries = options.retries ?? 2
+  for (let attempt = 0; ; attempt++) {
+    const body = new URLSearchParams({token, token_type_hint: hint})
+    const headers = new Headers({accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded'})
+    authenticateClient(grant, headers, body)
+    let response: Response
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      response = await http.fetch(url, {body, headers, method: 'POST'})
+    } catch (error) {
+      if (isAbort(error) && options.signal?.aborted) throw new McpctlError('interrupted', 'Revocation cancelled.')
+      const reason = error instanceof McpctlError ? error.message : 'network error'
+      return {outcome: 'failed', reason: redact(reason, secrets)}
+    }
+
+    // eslint-disable-next-line no-await-in-loop
+    const text = await response.text().catch(() => '')
+    if (response.status === 200) return {outcome: 'revoked'}
+    if (response.status === 503 && attempt < retries) {
+      // eslint-disable-next-line no-await-in-loop
+      await delay(retryDelay(response.headers.get('retry-after'), options.maxRetryDelayMs ?? 2000), options.signal)
+      continue
+    }
+
+    const code = oauthErrorIn(text)
+    if (code === 'unsupported_token_type') return {outcome: 'not-revocable', reason: `the authorization server cannot revoke this ${hint === 'access_token' ? 'access' : 'refresh'} token`}
+    const said = code ? ` (${printable(code, 64)})` : ''
+    return {outcome: 'failed', reason: `${url.origin} answered HTTP ${response.status}${said}`}
+  }
+}
+
+/** Client authentication as for the token endpoint: the method the registration named, or the best both sides support. */
+function authenticateClient(grant: OAuthGrant, headers: Headers, body: URLSearchParams) {
+  const client = grant.clientInformation
+  const server = grant.authorizationServer
+  const supported = server.revocation_endpoint_auth_methods_supported ?? server.token_endpoint_auth_methods_supported ?? []
+  const secret = (client as {client_secret?: string}).client_secret
+  switch (selectClientAuthMethod(client, supported)) {
+    case 'client_secret_basic': {
+      // Exactly as the SDK authenticates at the token endpoint, so both endpoints see the same credentials.
+      headers.set('authorization', `Basic ${Buffer.from(`${client.client_id}:${secret ?? ''}`).toString('base64')}`)
+      break
+    }
+    case 'client_secret_post': {
+      body.set('client_id', client.client_id)
+      if (secret) body.set('client_secret', secret)
+      break
+    }
+    default: {
+      body.set('client_id', client.client_id)
+    }
+  }
+}
+
+function oauthErrorIn(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as {error?: unknown}
+    return typeof parsed.error === 'string' ? parsed.error : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** `Retry-After` in seconds or as an HTTP date, capped: a disconnect must not hang on a server's say-so. */
+function retryDelay(header: string | null, maxMs: number): number {
+  if (header === null) return Math.min(DEFAULT_RETRY_DELAY_MS, maxMs)
+  const seconds = Number(header)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now()
+  return Math.max(0, Math.min(Number.isFinite(ms) ? ms : DEFAULT_RETRY_DELAY_MS, maxMs))
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new McpctlError('interrupted', 'Revocation cancelled.'))
+      return
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(new McpctlError('interrupted', 'Revocation cancelled.'))
+    }
+    signal?.addEventListener('abort', onAbort, {once: true})
+  })
+}

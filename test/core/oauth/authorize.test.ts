@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict'
+
+import {authorizeServer} from '../../../src/core/oauth/authorize.js'
+import {McpctlError} from '../../../src/core/errors.js'
+import {OAuthConnection} from '../../../src/core/oauth/connection.js'
+import {followAuthorization} from '../../helpers/oauth/browser.js'
+import {authorizeWithBrowser, callTool, type OAuthWorld, startOAuthWorld, testBrowser} from '../../helpers/oauth/world.js'
+
+const silent = () => {}
+
+/** Every secret the grant holds, for "never in a message" checks. */
+const secretsOf = (grant: {tokens: {access_token: string; refresh_token?: string}}) => [grant.tokens.access_token, grant.tokens.refresh_token].filter(Boolean) as string[]
+
+async function rejection(promise: Promise<unknown>): Promise<McpctlError> {
+  try {
+    await promise
+  } catch (error) {
+    assert.ok(error instanceof McpctlError, `expected McpctlError, got ${String(error)}`)
+    return error
+  }
+  assert.fail('expected a rejection')
+}
+
+describe('oauth: authorization code flow against a real authorization server', function () {
+  let world: OAuthWorld
+
+  beforeEach(async () => {
+    world = await startOAuthWorld({
+      as: {clients: [{client_id: 'preregistered', client_secret: 'preregistered-secret-value'}]},
+      rs: {toolScopes: {admin_reset: 'tools:admin'}},
+    })
+  })
+  afterEach(async () => {
+    await world.close()
+  })
+
+  it('registers as a native public client, uses PKCE S256 and the resource indicator, and returns working tokens', async () => {
+    const {browser, grant, notes} = await authorizeWithBrowser(world)
+
+    // Dynamic registration: a public native client with the loopback redirect.
+    assert.equal(world.as.registrations.length, 1)
+    const registration = world.as.registrations[0]
+    assert.equal(registration.application_type, 'native')
+    assert.equal(registration.token_endpoint_auth_method, 'none')
+    assert.equal(registration.client_name, 'mcpctl')
+    assert.match(String((registration.redirect_uris as string[])[0]), /^http:\/\/127\.0\.0\.1:\d+\/callback$/)
+
+    // PKCE S256, state, and resource on the authorization request.
+    const request = world.as.authorizationRequests[0].params
+    assert.equal(request.get('code_challenge_method'), 'S256')
+    assert.ok((request.get('code_challenge') ?? '').length >= 43)
+    assert.ok(Buffer.from(request.get('state') ?? '', 'base64url').length >= 16, 'state carries at least 128 bits')
+    assert.equal(request.get('resource'), world.rs.url)
+
+    // resource on the token request too; the code was exchanged once.
+    assert.deepEqual(world.as.tokenRequests, [{clientAuth: 'none', grantType: 'authorization_code', resource: world.rs.url, status: 200}])
+
+    assert.equal(grant.issuer, world.as.issuer)
+    assert.equal(grant.resource, world.rs.url)
+    assert.equal(grant.client, 'dynamic')
+    assert.deepEqual(grant.scopes, ['mcp'])
+    assert.ok(grant.tokens.refresh_token)
+    assert.ok(grant.expiresAt && Date.parse(grant.expiresAt) > Date.now() + 3000 * 1000)
+    assert.equal(grant.authorizationServer.revocation_endpoint, `${world.as.issuer}/token/revocation`)
+    // The SDK's issuer stamp is kept, or it would register again next time.
+    assert.equal(grant.tokens.issuer, world.as.issuer)
+    assert.equal((grant.clientInformation as {issuer?: string}).issuer, world.as.issuer)
+
+    // The URL was printed (always) and opened; the browser landed on a success page that says so.
+    assert.ok(notes.some((note) => note.includes(browser.urls[0].href)))
+    const page = (await browser.done).page!
+    assert.equal(page.status, 200)
+    assert.match(page.body, /Authorization succeeded/)
+    assert.match(page.body, /close this tab/)
+    assert.equal(page.headers.get('content-security-policy'), "default-src 'none'")
+    assert.equal(page.headers.get('cache-control'), 'no-store')
+
+    // The tokens work against the MCP server.
+    const text = await callTool(world.rs.url, OAuthConnection.forGrant('acme', grant).provider)
+    assert.match(text, /"tool":"echo"/)
+  })
+
+  it('uses a pre-registered confidential client with client_secret_basic and registers nothing', async () => {
+    const {grant} = await authorizeWithBrowser(world, {clientId: 'preregistered', clientSecret: 'preregistered-secret-value'})
+    assert.equal(world.as.registrations.length, 0)
+    assert.equal(grant.client, 'pre-registered')
+    assert.equal(grant.clientInformation.client_id, 'preregistered')
+    assert.equal(world.as.authorizationRequests[0].params.get('client_id'), 'preregistered')
+    assert.deepEqual(
+      world.as.tokenRequests.map(({clientAuth, status}) => ({clientAuth, status})),
+      [{clientAuth: 'basic', status: 200}],
+    )
+  })
+
+  it('honours --scope', async () => {
+    const {grant} = await authorizeWithBrowser(world, {scope: 'mcp tools:admin'})
+    assert.equal(world.as.authorizationRequests[0].params.get('scope'), 'mcp tools:admin')
+    assert.deepEqual(grant.scopes.sort(), ['mcp', 'tools:admin'])
+  })
+
+  it('reports access_denied plainly, shows the browser a failure page with the reason escaped, stores nothing', async () => {
+    world.as.behaviour.deny = true
+    const browser = testBrowser()
+    const error = await rejection(authorizeServer({notify: silent, openUrl: browser.openUrl, serverUrl: world.rs.url}))
+    assert.equal(error.kind, 'auth')
+    assert.match(error.message, /Authorization was denied/)
+    assert.match(error.message, /The user said <no> & meant it/)
+    const page = (await browser.done).page!
+    assert.equal(page.status, 400)
+    assert.match(page.body, /Authorization failed/)
+    assert.match(page.body, /&lt;no&gt; &amp; meant it/)
+    assert.doesNotMatch(page.body, /<no>/)
+    assert.equal(world.as.tokenRequests.length, 0)
+  })
+
+  it('refuses a response whose state does not match, and exchanges no code', async () => {
+    const browser = testBrowser({
+      tamper(callback) {
+        callback.searchParams.set('state', 'forged-state-forged-state-forged')
+        return callback
+      },
+    })
+    const error = await rejection(authorizeServer({notify: silent, openUrl: browser.openUrl, serverUrl: world.rs.url}))
+    assert.equal(error.kind, 'auth')
+    assert.match(error.message, /state mismatch/)
+    assert.equal((await browser.done).page!.status, 400)
+    assert.equal(world.as.tokenRequests.length, 0)
+  })
+
+  it('refuses a response whose iss names another authorization server (RFC 9207)', async () => {
+    const browser = testBrowser({
+      tamper(callback) {
+        callback.searchParams.set('iss', 'https://evil.example')
+        return callback
+      },
+    })
+    const error = await rejection(authorizeServer({notify: silent, openUrl: browser.openUrl, serverUrl: world.rs.url}))
+    assert.equal(error.kind, 'auth')
+    assert.match(error.message, /https:\/\/evil\.example/)
+    assert.match(error.message, /mix-up/)
+    assert.equal(world.as.tokenRequests.length, 0)
+  })
+
+  it('times out when the browser never comes back, and closes the listener', async () => {
+    let redirectPort = 0
+    const error = await rejection(
+      authorizeServer({
+        notify: silent,
+        async openUrl(url) {
+          redirectPort = Number(new URL(url.searchParams.get('redirect_uri')!).port)
+        },
+        serverUrl: world.rs.url,
+        timeoutMs: 300,
+      }),
+    )
+    assert.equal(error.kind, 'auth')
+    assert.match(error.message, /No authorization arrived within 0 s|No authorization arrived within/)
+    assert.ok(error.hint?.includes('--no-browser'))
+    await assert.rejects(fetch(`http://127.0.0.1:${redirectPort}/callback`), /fetch failed/)
+  })
+
+  it('is cancelled by its AbortSignal (Ctrl-C) with an interrupted error', async () => {
+    const controller = new AbortController()
+    const error = await rejection(
+      authorizeServer({
+        notify: silent,
+        async openUrl() {
+          controller.abort()
+        },
+        serverUrl: world.rs.url,
+        signal: controller.signal,
+      }),
+    )
+    assert.equal(error.kind, 'interrupted')
+  })
+
+  it('accepts the pasted redirect address in --no-browser mode, and refuses a pasted address that is not the redirect', async () => {
+    const notes: string[] = []
+    const pasteMode = (answer: (callbackUrl: string) => string) =>
+      authorizeServer({
+        notify: (message) => notes.push(message),
+        openUrl: async () => assert.fail('no browser is opened in paste mode'),
+        async pasteRedirect() {
+          const url = /https:\/\/\S+\/auth\?\S+/.exec(notes.join('\n'))![0]
+          const {callbackUrl} = await followAuthorization(url, {deliver: false})
+          return answer(callbackUrl)
+        },
+        serverUrl: world.rs.url,
+      })
+
+    const grant = await pasteMode((callbackUrl) => `  ${callbackUrl}\n`)
+    assert.equal(grant.resource, world.rs.url)
+    assert.ok(notes.some((note) => note.includes('paste that whole address')))
+
+    notes.length = 0
+    const error = await rejection(pasteMode((callbackUrl) => callbackUrl.replace('/callback', '/elsewhere')))
+    assert.equal(error.kind, 'usage')
+    assert.doesNotMatch(error.message, /code=/)
+  })
+})

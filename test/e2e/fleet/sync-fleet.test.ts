@@ -1,0 +1,175 @@
+// `tools sync` through the real CLI against real MCP servers (HTTPS with the test CA, and plain http on loopback).
+import assert from 'node:assert/strict'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {testCa} from '../../helpers/ca.js'
+import type {Config} from '../../../src/core/store/schema.js'
+import {cliSandbox} from '../../helpers/cli.js'
+import {freePort} from '../../helpers/free-port.js'
+import {startHttpServer, startMcpServer, type TestHttpServer, type TestMcpServer, type TestTool} from '../../helpers/servers.js'
+import {fixtureIntegration, writeStore} from '../../helpers/store-fixture.js'
+
+const schema = (properties: Record<string, unknown> = {id: {type: 'string'}}) => ({properties, required: ['id'], type: 'object'})
+
+const HELPDESK: TestTool[] = [
+  {description: 'Lists tickets.', inputSchema: schema({}), name: 'list_tickets'},
+  {description: 'Gets a ticket.', inputSchema: schema(), name: 'get_ticket'},
+  {description: 'Deletes a ticket.', inputSchema: schema(), name: 'delete_ticket'},
+  {description: 'Gets an old report.', inputSchema: schema(), name: 'old_report'},
+]
+
+type SyncJson = {
+  failed: number
+  servers: {
+    added: {tool: string}[]
+    changed: {demoted: boolean; diff: string; from: string; permission: string; tool: string}[]
+    error?: {kind: string; message: string}
+    name: string
+    ok: boolean
+    removed: {name: string; permission: string; source: string}[]
+    unchanged: number
+  }[]
+}
+
+describe('tools sync (CLI)', () => {
+  let sandbox: ReturnType<typeof cliSandbox>
+  let acme: TestMcpServer
+  let globex: TestMcpServer
+  let local: TestMcpServer
+  let silent: TestHttpServer | undefined
+
+  beforeEach(async () => {
+    sandbox = cliSandbox({NODE_EXTRA_CA_CERTS: testCa().caFile})
+    acme = await startMcpServer({tools: structuredClone(HELPDESK)})
+    globex = await startMcpServer({tools: [{description: 'Lists devices.', inputSchema: schema({}), name: 'list_devices'}]})
+    local = await startMcpServer({tls: false, tools: [{description: 'Runs a script.', inputSchema: schema(), name: 'run_script'}]})
+    writeStore(sandbox.dir, [fixtureIntegration('acme', [], acme.url), fixtureIntegration('globex', [], globex.url), fixtureIntegration('local', [], local.url)])
+  })
+  afterEach(async () => {
+    await Promise.all([acme.close(), globex.close(), local.close(), silent?.close()])
+    silent = undefined
+    sandbox.cleanup()
+  })
+
+  const tools = async (args: string[] = []) => {
+    const result = await sandbox.run(['tools', 'list', '--json', ...args])
+    assert.equal(result.code, 0, result.stderr)
+    return result.json<{changed: boolean; name: string; permission: string; reason: string; source: string}[]>()
+  }
+
+  it('syncs every connection (https and loopback http), seeding new tools', async () => {
+    const result = await sandbox.run(['tools', 'sync', '--json'])
+    assert.equal(result.code, 0, result.stderr)
+    const json = result.json<SyncJson>()
+    assert.deepEqual(
+      json.servers.map((s) => [s.name, s.ok, s.added.length]),
+      [
+        ['acme', true, 4],
+        ['globex', true, 1],
+        ['local', true, 1],
+      ],
+    )
+    const rows = await tools()
+    assert.equal(rows.length, 6)
+    assert.equal(rows.find((r) => r.name === 'mcp:acme:get_ticket')?.permission, 'auto')
+    assert.ok(existsSync(join(sandbox.dir, 'definitions', 'acme.json')))
+
+    const again = await sandbox.run(['tools', 'sync', 'acme', '--json'])
+    assert.equal(again.code, 0, again.stderr)
+    assert.deepEqual(again.json<SyncJson>().servers.map((s) => [s.name, s.added.length, s.removed.length, s.changed.length, s.unchanged]), [['acme', 0, 0, 0, 4]])
+  })
+
+  it('adds, removes and flags changed tools with a diff; auto drops to approval_needed; a user policy is kept', async () => {
+    assert.equal((await sandbox.run(['tools', 'sync'])).code, 0)
+    assert.equal((await sandbox.run(['policy', 'set', 'mcp:acme:list_tickets', 'disabled'])).code, 0)
+
+    acme.setTools([
+      {description: 'Lists tickets, newest first.', inputSchema: schema({}), name: 'list_tickets'},
+      {description: 'Gets a ticket.', inputSchema: schema({id: {type: 'string'}, purge: {type: 'boolean'}}), name: 'get_ticket'},
+      {description: 'Deletes a ticket.', inputSchema: schema(), name: 'delete_ticket'},
+      {description: 'Merges two tickets.', inputSchema: schema(), name: 'merge_tickets'},
+    ])
+    const human = await sandbox.run(['tools', 'sync', 'acme'])
+    assert.equal(human.code, 0, human.stderr)
+    assert.match(human.stdout, /^acme\tok\t1\t1\t2\t1\t$/m)
+    assert.match(human.stderr, /\+ mcp:acme:merge_tickets {2}seeded approval_needed/)
+    assert.match(human.stderr, /- mcp:acme:old_report {2}removed with its default policy auto/)
+    assert.match(human.stderr, /~ mcp:acme:get_ticket {2}definition changed; auto → approval_needed until someone sets it again\n {4}inputSchema\.properties\.purge: added \{"type":"boolean"\}/)
+    assert.match(human.stderr, /~ mcp:acme:list_tickets {2}definition changed; keeps disabled\n {4}description: "Lists tickets\." → "Lists tickets, newest first\."/)
+
+    const changed = await tools(['--changed'])
+    assert.deepEqual(
+      changed.map((r) => [r.name, r.permission, r.source]),
+      [
+        ['mcp:acme:get_ticket', 'approval_needed', 'default'],
+        ['mcp:acme:list_tickets', 'disabled', 'user'],
+      ],
+    )
+    assert.equal(changed[0].reason, 'definition changed')
+    const all = await tools()
+    assert.ok(!all.some((r) => r.name === 'mcp:acme:old_report'))
+    assert.ok(all.some((r) => r.name === 'mcp:acme:merge_tickets'))
+
+    // Setting the policy again clears the flag.
+    assert.equal((await sandbox.run(['policy', 'set', 'mcp:acme:get_ticket', 'auto'])).code, 0)
+    assert.deepEqual((await tools(['--changed'])).map((r) => r.name), ['mcp:acme:list_tickets'])
+  })
+
+  it('a dead and a silent server fail on their own; the others are still synced (exit 5)', async () => {
+    silent = await startHttpServer(() => new Promise(() => {}), {tls: false})
+    const deadPort = await freePort()
+    writeStore(sandbox.dir, [
+      fixtureIntegration('acme', [], acme.url),
+      fixtureIntegration('dead', [], `http://127.0.0.1:${deadPort}/mcp`),
+      fixtureIntegration('globex', [], globex.url),
+      fixtureIntegration('silent', [], `${silent.origin}/mcp`),
+    ])
+    const started = Date.now()
+    const result = await sandbox.run(['tools', 'sync', '--timeout', '2', '--json'])
+    const elapsed = Date.now() - started
+    assert.equal(result.code, 5, result.stderr)
+    const json = result.json<SyncJson>()
+    assert.equal(json.failed, 2)
+    const byName = Object.fromEntries(json.servers.map((s) => [s.name, s]))
+    assert.equal(byName.acme.ok, true)
+    assert.equal(byName.acme.added.length, 4)
+    assert.equal(byName.globex.ok, true)
+    assert.equal(byName.dead.ok, false)
+    assert.equal(byName.dead.error?.kind, 'server')
+    assert.equal(byName.silent.ok, false)
+    assert.match(byName.silent.error!.message, /within 2 s/)
+    assert.ok(elapsed < 10_000, `sync took ${elapsed} ms`)
+    assert.equal((await tools()).length, 5)
+  })
+
+  it('exits 4 when every server fails, and 2 for an unknown name', async () => {
+    const deadPort = await freePort()
+    writeStore(sandbox.dir, [fixtureIntegration('dead', [], `http://127.0.0.1:${deadPort}/mcp`)])
+    const dead = await sandbox.run(['tools', 'sync'])
+    assert.equal(dead.code, 4, dead.stderr)
+    assert.match(dead.stdout, /^dead\tfailed\t0\t0\t0\t0\t.+/m)
+    const unknown = await sandbox.run(['tools', 'sync', 'nope'])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /No integration named "nope"/)
+  })
+
+  it('keeps a policy set while a slow sync was running', async () => {
+    assert.equal((await sandbox.run(['tools', 'sync'])).code, 0)
+    silent = await startHttpServer(() => new Promise(() => {}), {tls: false})
+    const file = join(sandbox.dir, 'config.json')
+    const config = JSON.parse(readFileSync(file, 'utf8')) as Config
+    config.integrations.silent = fixtureIntegration('silent', [], `${silent.origin}/mcp`)
+    writeFileSync(file, JSON.stringify(config))
+
+    const sync = sandbox.run(['tools', 'sync', '--timeout', '3', '--json'])
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const set = await sandbox.run(['policy', 'set', 'mcp:acme:delete_ticket', 'disabled'])
+    assert.equal(set.code, 0, set.stderr)
+    const synced = await sync
+    assert.equal(synced.code, 5, synced.stderr)
+    assert.equal(synced.json<SyncJson>().servers.find((s) => s.name === 'acme')?.unchanged, 4)
+    const row = (await tools()).find((r) => r.name === 'mcp:acme:delete_ticket')
+    assert.deepEqual([row?.permission, row?.source], ['disabled', 'user'])
+  })
+})

@@ -84,12 +84,11 @@ export async function authorizeServer(options: AuthorizeOptions): Promise<OAuthG
       state: expected.state,
       target,
     })
-    const secrets = () => [options.clientSecret, provider.result?.tokens.access_token, provider.result?.tokens.refresh_token]
 
     const started = await sdkStep(() => auth(provider, {fetchFn: http.fetch, scope: options.scope, serverUrl}), provider, {
       action: 'registering mcpctl and preparing the authorization',
       http,
-      secrets: secrets(),
+      secrets: [options.clientSecret, ...provider.secrets()],
     })
     if (started !== 'REDIRECT' || !authorizationUrl) {
       throw new McpctlError('server', 'The MCP SDK did not produce an authorization URL (internal error).')
@@ -101,7 +100,7 @@ export async function authorizeServer(options: AuthorizeOptions): Promise<OAuthG
     const done = await sdkStep(() => auth(provider, {authorizationCode: response.code, fetchFn: http.fetch, serverUrl}), provider, {
       action: 'exchanging the authorization code for tokens',
       http,
-      secrets: [...secrets(), response.code],
+      secrets: [options.clientSecret, ...provider.secrets(), response.code],
     })
     const result = provider.result
     if (done !== 'AUTHORIZED' || !result) throw new McpctlError('server', 'The authorization server issued no tokens.')

@@ -53,7 +53,8 @@ export async function loadIntegrationGrant(ctx: GrantContext, name: string): Pro
   return {auth: integration.auth, grant, integration}
 }
 
-const sameRef = (a: SecretRef, b: SecretRef) => JSON.stringify(a) === JSON.stringify(b)
+const sameRef = (a: SecretRef, b: SecretRef) =>
+  a.kind === b.kind && (a.kind === 'env' ? a.variable === (b as typeof a).variable : a.account === (b as typeof a).account)
 
 /**
  * Replace the stored grant of `name` (after a refresh, a step-up or a re-authorization). Call under withGrantLock.

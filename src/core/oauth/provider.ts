@@ -93,6 +93,11 @@ export class AuthorizationFlowProvider implements OAuthClientProvider {
     return this.client
   }
 
+  /** Values no error message may contain, even if an authorization server echoes them back. */
+  secrets(): (string | undefined)[] {
+    return [this.verifier, (this.client as {client_secret?: string} | undefined)?.client_secret, this.savedTokens?.access_token, this.savedTokens?.refresh_token]
+  }
+
   codeVerifier(): string {
     if (!this.verifier) throw new McpctlError('error', 'No PKCE verifier for this authorization (internal error).')
     return this.verifier

@@ -198,3 +198,147 @@ describe('oauth: authorization code flow against a real authorization server', f
     assert.doesNotMatch(error.message, /code=/)
   })
 })
+
+describe('oauth: what mcpctl refuses before anything is sent', function () {
+  let world: OAuthWorld
+
+  afterEach(async () => {
+    await world?.close()
+  })
+
+  async function refused(setup: (world: OAuthWorld) => void, options: {allowHttp?: boolean} = {}) {
+    world = await startOAuthWorld()
+    setup(world)
+    const browser = testBrowser()
+    const error = await rejection(authorizeServer({notify: silent, openUrl: browser.openUrl, serverUrl: world.rs.url, ...options}))
+    // Nothing was registered, no browser opened, no token requested.
+    assert.equal(world.as.registrations.length, 0)
+    assert.equal(browser.urls.length, 0)
+    assert.equal(world.as.tokenRequests.length, 0)
+    return error
+  }
+
+  it('an authorization server whose metadata issuer is not its own address (RFC 8414 §3.3)', async () => {
+    const error = await refused((w) => {
+      w.as.behaviour.metadata = (document) => ({...document, issuer: 'https://impostor.example'})
+    })
+    assert.equal(error.kind, 'server')
+    assert.match(error.message, /calls itself "?https:\/\/impostor\.example/)
+  })
+
+  it('an authorization server without PKCE S256', async () => {
+    const error = await refused((w) => {
+      w.as.behaviour.metadata = (document) => ({...document, code_challenge_methods_supported: ['plain']})
+    })
+    assert.match(error.message, /does not offer PKCE with S256/)
+
+    await world.close()
+    const missing = await refused((w) => {
+      w.as.behaviour.metadata = ({code_challenge_methods_supported: _dropped, ...document}) => document
+    })
+    assert.match(missing.message, /does not offer PKCE with S256/)
+  })
+
+  it('a token endpoint that is not HTTPS (loopback http only with --allow-http)', async () => {
+    const remote = await refused((w) => {
+      w.as.behaviour.metadata = (document) => ({...document, token_endpoint: 'http://as.example/token'})
+    })
+    assert.match(remote.message, /token_endpoint .*is not HTTPS/)
+
+    await world.close()
+    const loopback = await refused((w) => {
+      w.as.behaviour.metadata = (document) => ({...document, revocation_endpoint: `http://127.0.0.1:${w.as.port}/token/revocation`})
+    })
+    assert.match(loopback.message, /revocation_endpoint .*plain http/)
+    assert.match(loopback.hint ?? '', /--allow-http/)
+  })
+
+  it('protected-resource metadata for another resource (RFC 9728 §3.3)', async () => {
+    world = await startOAuthWorld({rs: {metadata: (document) => ({...document, resource: 'https://other.example/mcp'})}})
+    const browser = testBrowser()
+    const error = await rejection(authorizeServer({notify: silent, openUrl: browser.openUrl, serverUrl: world.rs.url}))
+    assert.equal(error.kind, 'server')
+    assert.match(error.message, /is for "?https:\/\/other\.example\/mcp/)
+    assert.equal(world.as.registrations.length, 0)
+  })
+
+  it('a busy --callback-port, before any request', async () => {
+    world = await startOAuthWorld()
+    const {createServer} = await import('node:net')
+    const squatter = createServer()
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve))
+    const {port} = squatter.address() as {port: number}
+    try {
+      const error = await rejection(authorizeServer({callbackPort: port, notify: silent, openUrl: async () => {}, serverUrl: world.rs.url}))
+      assert.equal(error.kind, 'usage')
+      assert.equal(error.message, `Port ${port} is busy; cannot receive the authorization there.`)
+      assert.equal(world.rs.requests.length, 0)
+    } finally {
+      squatter.close()
+    }
+  })
+})
+
+describe('oauth: a token endpoint that misbehaves during the code exchange', function () {
+  let world: OAuthWorld
+
+  beforeEach(async () => {
+    world = await startOAuthWorld()
+  })
+  afterEach(async () => {
+    await world.close()
+  })
+
+  async function exchangeFails(fault: NonNullable<OAuthWorld['as']['behaviour']['tokenFault']>) {
+    world.as.behaviour.tokenFault = fault
+    const browser = testBrowser()
+    const error = await rejection(authorizeServer({notify: silent, openUrl: browser.openUrl, serverUrl: world.rs.url}))
+    const code = new URL((await browser.done).callbackUrl).searchParams.get('code')!
+    assert.ok(!error.message.includes(code), 'the authorization code is not in the message')
+    assert.ok(!JSON.stringify(error.detail ?? {}).includes(code))
+    return error
+  }
+
+  it('HTTP 500 with an HTML body: a server error naming the status, not the body', async () => {
+    const error = await exchangeFails({body: '<html>upstream exploded: secret-stack-trace</html>', contentType: 'text/html', status: 500})
+    assert.equal(error.kind, 'server')
+    assert.match(error.message, /answered HTTP 500 while exchanging the authorization code/)
+    assert.match(error.message, /nothing was saved/)
+    assert.doesNotMatch(error.message, /secret-stack-trace/)
+  })
+
+  it('HTTP 200 that is not JSON', async () => {
+    const error = await exchangeFails({body: 'access_token=maybe', status: 200})
+    assert.equal(error.kind, 'server')
+    assert.match(error.message, /not JSON/)
+  })
+
+  it('HTTP 200 JSON without an access token', async () => {
+    const error = await exchangeFails({body: '{"token_type":"Bearer"}', contentType: 'application/json', status: 200})
+    assert.equal(error.kind, 'server')
+    assert.match(error.message, /malformed OAuth response/)
+  })
+
+  it('an oversized body is not read to the end', async () => {
+    const error = await exchangeFails({body: `{"access_token":"${'x'.repeat(2 * 1024 * 1024)}","token_type":"Bearer"}`, contentType: 'application/json', status: 200})
+    assert.equal(error.kind, 'server')
+    assert.match(error.message, /larger than 1 MiB/)
+  })
+
+  it('an OAuth error that echoes the code and verifier back: the message has neither', async () => {
+    let verifier = ''
+    const error = await exchangeFails((form) => {
+      verifier = form.get('code_verifier') ?? ''
+      return {
+        body: JSON.stringify({error: 'invalid_grant', error_description: `code ${form.get('code')} with verifier ${verifier} is no good`}),
+        contentType: 'application/json',
+        status: 400,
+      }
+    })
+    assert.equal(error.kind, 'auth')
+    assert.match(error.message, /invalid_grant/)
+    assert.match(error.message, /\[redacted\]/)
+    assert.ok(verifier.length >= 43)
+    assert.ok(!error.message.includes(verifier))
+  })
+})

@@ -34,8 +34,11 @@ export interface AuthorizationServerBehaviour {
   metadata?: (document: Record<string, unknown>) => Record<string, unknown>
   /** Answer this many revocation requests with 503 (and `Retry-After: 0`) before revoking for real. */
   revocationUnavailable: number
-  /** Answer token requests with this instead (500, non-JSON, oversized, …); undefined = the real token endpoint. */
-  tokenFault?: FaultResponse
+  /**
+   * Answer token requests with this instead (500, non-JSON, oversized, …), or with what the function makes of the
+   * request form (e.g. an error that echoes the code); undefined = the real token endpoint.
+   */
+  tokenFault?: FaultResponse | ((form: URLSearchParams) => FaultResponse)
 }
 
 export interface TokenRequestRecord {
@@ -205,8 +208,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
 
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     if (ctx.method === 'POST' && ctx.path === '/token' && behaviour.tokenFault) {
-      const fault = behaviour.tokenFault
-      tokenRequests.push({clientAuth: 'none', grantType: '(fault)', status: fault.status})
+      const form = new URLSearchParams(await readText(ctx.req))
+      const fault = typeof behaviour.tokenFault === 'function' ? behaviour.tokenFault(form) : behaviour.tokenFault
+      tokenRequests.push({clientAuth: 'none', grantType: `(fault) ${form.get('grant_type')}`, status: fault.status})
       ctx.status = fault.status
       ctx.set(fault.headers ?? {})
       ctx.type = fault.contentType ?? 'text/plain'
@@ -303,6 +307,12 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     revocations,
     tokenRequests,
   }
+}
+
+async function readText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk)
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** The "user": signs in as `test-user` and consents to everything asked, or denies when told to. */

@@ -80,11 +80,9 @@ describe('truncate', () => {
     assert.equal(truncate('🎫🎫🎫🎫', 3), '🎫🎫…')
   })
 
-  it('handles a huge string quickly', () => {
+  it('truncates a 50 MB string (speed is for `npm run bench`, not a timed test)', () => {
     const huge = 'x'.repeat(50_000_000)
-    const started = performance.now()
     assert.equal(truncate(huge, 5), 'xxxx…')
-    assert.ok(performance.now() - started < 50)
   })
 })
 

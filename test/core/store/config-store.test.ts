@@ -382,17 +382,15 @@ describe('ConfigStore', () => {
     })
   })
 
-  describe('speed', () => {
-    it('reads a store of 20,000 tools quickly', async () => {
+  describe('scale', () => {
+    // How fast is measured by `npm run bench`; this checks that 20,000 tools load and validate at all.
+    it('reads a store of 20,000 tools', async () => {
       await store.update((config) => {
         for (let i = 0; i < 200; i++) config.integrations[`i${i}`] = integration(`i${i}`, 100, 80)
       })
-      const started = performance.now()
       const config = await store.read()
-      const elapsed = performance.now() - started
       assert.equal(Object.keys(config.integrations).length, 200)
-      // Generous bound for slow CI machines; typically far below it.
-      assert.ok(elapsed < 2000, `read took ${elapsed.toFixed(0)} ms`)
+      assert.equal(Object.keys(config.integrations.i199.tools).length, 100)
     })
   })
 })

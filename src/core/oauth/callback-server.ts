@@ -200,11 +200,11 @@ export async function startCallbackServer(options: {port?: number} = {}): Promis
           void close().then(outcome)
         }
 
-        const minutes = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${Math.round(timeoutMs / 1000)} s`
+        const duration = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`
         const timer = setTimeout(() => {
           finish(() =>
             reject(
-              new McpctlError('auth', `No authorization arrived within ${minutes}; nothing was saved.`, {
+              new McpctlError('auth', `No authorization arrived within ${duration}; nothing was saved.`, {
                 hint: 'Run the command again and finish signing in in the browser. On a machine without a browser, use --no-browser and paste the address the browser ends on.',
               }),
             ),

@@ -98,6 +98,36 @@ describe('oauth: authorization code flow against a real authorization server', f
     assert.deepEqual(grant.scopes.sort(), ['mcp', 'tools:admin'])
   })
 
+  it('identifies itself by a client ID metadata document when the server supports them, else registers', async () => {
+    const documentUrl = 'https://mcpctl.example/oauth/client.json'
+    const fallback = await authorizeWithBrowser(world, {clientMetadataUrl: documentUrl})
+    assert.equal(fallback.grant.client, 'dynamic')
+    assert.equal(world.as.registrations.length, 1)
+
+    world.as.behaviour.metadata = (document) => ({...document, client_id_metadata_document_supported: true})
+    const controller = new AbortController()
+    let opened: URL | undefined
+    const error = await rejection(
+      authorizeServer({
+        clientMetadataUrl: documentUrl,
+        notify: silent,
+        async openUrl(url) {
+          opened = url
+          controller.abort()
+        },
+        serverUrl: world.rs.url,
+        signal: controller.signal,
+      }),
+    )
+    assert.equal(error.kind, 'interrupted')
+    assert.equal(opened?.searchParams.get('client_id'), documentUrl)
+    assert.equal(world.as.registrations.length, 1, 'no second registration')
+    await assert.rejects(
+      authorizeServer({clientMetadataUrl: 'http://mcpctl.example/client.json', notify: silent, openUrl: async () => {}, serverUrl: world.rs.url}),
+      (refused: McpctlError) => refused.kind === 'usage',
+    )
+  })
+
   it('reports access_denied plainly, shows the browser a failure page with the reason escaped, stores nothing', async () => {
     world.as.behaviour.deny = true
     const browser = testBrowser()
@@ -154,7 +184,7 @@ describe('oauth: authorization code flow against a real authorization server', f
       }),
     )
     assert.equal(error.kind, 'auth')
-    assert.match(error.message, /No authorization arrived within 0 s|No authorization arrived within/)
+    assert.match(error.message, /^No authorization arrived within 300 ms; nothing was saved\.$/)
     assert.ok(error.hint?.includes('--no-browser'))
     await assert.rejects(fetch(`http://127.0.0.1:${redirectPort}/callback`), /fetch failed/)
   })

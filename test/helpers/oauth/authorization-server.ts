@@ -121,6 +121,10 @@ async function quietly<T>(work: () => Promise<T> | T): Promise<T> {
   }
 }
 
+let cachedKeys: ReturnType<typeof generateKeyPairSync> | undefined
+/** One RSA key pair per test process: generating one per server would cost ~100 ms each. */
+const signingKeys = () => (cachedKeys ??= generateKeyPairSync('rsa', {modulusLength: 2048}))
+
 export async function startAuthorizationServer(options: AuthorizationServerOptions = {}): Promise<TestAuthorizationServer> {
   trustTestCaInProcess()
   const {Provider, errors} = await quietly(() => import('oidc-provider'))
@@ -147,7 +151,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const registrations: Record<string, unknown>[] = []
   const authorizationRequests: AuthorizationRequestRecord[] = []
 
-  const keys = generateKeyPairSync('rsa', {modulusLength: 2048})
+  const keys = signingKeys()
   const signingKey = keys.privateKey.export({format: 'jwk'})
   const configuration: Configuration = {
     clientDefaults: {grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none'},
@@ -182,7 +186,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         // A refresh without `resource` still yields a token for the resource the grant was for.
         useGrantedResource: () => true,
       },
-      revocation: {enabled: options.revocation ?? true},
+      // A client may revoke only its own tokens (the default policy, stated so oidc-provider does not nag).
+      revocation: {allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId, enabled: options.revocation ?? true},
     },
     async findAccount(_ctx, id) {
       return {accountId: id, claims: async () => ({sub: id})}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+
+import {revokeGrant} from '../../../src/core/oauth/revoke.js'
+import {authorizeWithBrowser, type OAuthWorld, startOAuthWorld} from '../../helpers/oauth/world.js'
+
+describe('oauth: revocation (RFC 7009)', function () {
+  let world: OAuthWorld
+
+  afterEach(async () => {
+    await world?.close()
+  })
+
+  it('revokes the refresh token, then the access token; the authorization server forgets both', async () => {
+    world = await startOAuthWorld()
+    const {grant} = await authorizeWithBrowser(world)
+    assert.ok(await world.as.verifyAccessToken(grant.tokens.access_token))
+
+    const outcomes = await revokeGrant(grant)
+    assert.deepEqual(outcomes, [
+      {outcome: 'revoked', token: 'refresh_token'},
+      {outcome: 'revoked', token: 'access_token'},
+    ])
+    assert.deepEqual(
+      world.as.revocations.map(({clientAuth, status, tokenTypeHint}) => ({clientAuth, status, tokenTypeHint})),
+      [
+        {clientAuth: 'none', status: 200, tokenTypeHint: 'refresh_token'},
+        {clientAuth: 'none', status: 200, tokenTypeHint: 'access_token'},
+      ],
+    )
+    assert.equal(await world.as.verifyAccessToken(grant.tokens.access_token), undefined)
+    assert.equal(await world.as.provider.RefreshToken.find(grant.tokens.refresh_token!), undefined)
+  })
+
+  it('authenticates a confidential pre-registered client as at the token endpoint', async () => {
+    world = await startOAuthWorld({as: {clients: [{client_id: 'ops-console', client_secret: 'ops-console-secret'}]}})
+    const {grant} = await authorizeWithBrowser(world, {clientId: 'ops-console', clientSecret: 'ops-console-secret'})
+    const outcomes = await revokeGrant(grant)
+    assert.deepEqual(outcomes.map((outcome) => outcome.outcome), ['revoked', 'revoked'])
+    assert.deepEqual(world.as.revocations.map((record) => record.clientAuth), ['basic', 'basic'])
+  })
+
+  it('retries a 503 (honouring Retry-After) and then succeeds', async () => {
+    world = await startOAuthWorld()
+    const {grant} = await authorizeWithBrowser(world)
+    world.as.behaviour.revocationUnavailable = 2
+    const outcomes = await revokeGrant(grant)
+    assert.deepEqual(outcomes.map((outcome) => outcome.outcome), ['revoked', 'revoked'])
+    assert.deepEqual(world.as.revocations.map((record) => record.status), [503, 503, 200, 200])
+  })
+
+  it('gives up after the retries and reports the token as not revoked', async () => {
+    world = await startOAuthWorld()
+    const {grant} = await authorizeWithBrowser(world)
+    world.as.behaviour.revocationUnavailable = 100
+    const outcomes = await revokeGrant(grant, {retries: 1})
+    assert.deepEqual(outcomes.map((outcome) => outcome.outcome), ['failed', 'failed'])
+    assert.match(outcomes[0].reason ?? '', /answered HTTP 503/)
+    assert.equal(world.as.revocations.length, 4)
+  })
+
+  it('reports unsupported when the authorization server has no revocation endpoint', async () => {
+    world = await startOAuthWorld({as: {revocation: false}})
+    const {grant} = await authorizeWithBrowser(world)
+    assert.equal(grant.authorizationServer.revocation_endpoint, undefined)
+    const outcomes = await revokeGrant(grant)
+    assert.deepEqual(outcomes.map((outcome) => outcome.outcome), ['unsupported', 'unsupported'])
+    assert.equal(world.as.revocations.length, 0)
+  })
+
+  it('reports a JWT access token the server cannot revoke as not-revocable (unsupported_token_type)', async () => {
+    world = await startOAuthWorld({as: {accessTokenFormat: 'jwt'}})
+    const {grant} = await authorizeWithBrowser(world)
+    assert.equal(grant.tokens.access_token.split('.').length, 3)
+    const outcomes = await revokeGrant(grant)
+    assert.deepEqual(
+      outcomes.map(({outcome, token}) => ({outcome, token})),
+      [
+        {outcome: 'revoked', token: 'refresh_token'},
+        {outcome: 'not-revocable', token: 'access_token'},
+      ],
+    )
+  })
+
+  it('reports a server that cannot be reached as failed, and never names a token', async () => {
+    world = await startOAuthWorld()
+    const {grant} = await authorizeWithBrowser(world)
+    await world.as.close()
+    const outcomes = await revokeGrant(grant)
+    assert.deepEqual(outcomes.map((outcome) => outcome.outcome), ['failed', 'failed'])
+    assert.match(outcomes[0].reason ?? '', /Cannot reach https:\/\/127\.0\.0\.1:\d+: /)
+    const text = JSON.stringify(outcomes)
+    assert.ok(!text.includes(grant.tokens.access_token) && !text.includes(grant.tokens.refresh_token!))
+  })
+})

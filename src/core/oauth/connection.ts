@@ -103,8 +103,17 @@ export class OAuthConnection {
       // The stored token is fine after all (e.g. renewed by `mcpctl connect` meanwhile).
       if (fresh && reason === 'expiring') return stored.grant
       const next = await refreshGrant(stored.grant, {http: oauthHttp({signal: this.options.signal}), name: this.name, now: this.now})
-      assertHeld()
-      await replaceStoredGrant(ctx, stored, next, this.name)
+      try {
+        assertHeld()
+        await replaceStoredGrant(ctx, stored, next, this.name)
+      } catch (error) {
+        // The old refresh token is spent (rotation) and the new one is only in memory: say so, not just "cannot write".
+        const why = error instanceof McpctlError ? error.message : String(error)
+        throw new McpctlError(error instanceof McpctlError ? error.kind : 'error', `The tokens for "${this.name}" were refreshed but could not be stored: ${why}`, {
+          cause: error,
+          hint: `Fix the problem above, then ${reauthorizeHint(this.name)}.`,
+        })
+      }
       return next
     })
   }
@@ -121,7 +130,6 @@ export class OAuthConnection {
     for (;;) {
       this.takeNeed()
       try {
-        // eslint-disable-next-line no-await-in-loop
         return await work()
       } catch (error) {
         // The provider recorded why the SDK gave up; `error` itself may have been wrapped by the session on the way.
@@ -135,13 +143,11 @@ export class OAuthConnection {
             })
           }
           refreshed = true
-          // eslint-disable-next-line no-await-in-loop
           await this.refresh('rejected')
           continue
         }
         if (!this.options.interactive || this.backing.kind === 'memory' || stepUps >= (this.options.maxStepUps ?? MAX_STEP_UPS)) throw pending.error
         stepUps++
-        // eslint-disable-next-line no-await-in-loop
         await this.stepUp(pending.need.requested)
       }
     }

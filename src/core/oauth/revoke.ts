@@ -53,7 +53,6 @@ export async function revokeGrant(grant: OAuthGrant, options: RevokeOptions = {}
 
   const results: TokenRevocation[] = []
   for (const [token, value] of held) {
-    // eslint-disable-next-line no-await-in-loop -- refresh token first, on purpose
     results.push({token, ...(await revokeOne(url, grant, token, value, options))})
   }
   return results
@@ -69,7 +68,6 @@ async function revokeOne(url: URL, grant: OAuthGrant, hint: TokenRevocation['tok
     authenticateClient(grant, headers, body)
     let response: Response
     try {
-      // eslint-disable-next-line no-await-in-loop
       response = await http.fetch(url, {body, headers, method: 'POST'})
     } catch (error) {
       if (isAbort(error) && options.signal?.aborted) throw new McpctlError('interrupted', 'Revocation cancelled.')
@@ -77,11 +75,9 @@ async function revokeOne(url: URL, grant: OAuthGrant, hint: TokenRevocation['tok
       return {outcome: 'failed', reason: redact(reason, secrets)}
     }
 
-    // eslint-disable-next-line no-await-in-loop
     const text = await response.text().catch(() => '')
     if (response.status === 200) return {outcome: 'revoked'}
     if (response.status === 503 && attempt < retries) {
-      // eslint-disable-next-line no-await-in-loop
       await delay(retryDelay(response.headers.get('retry-after'), options.maxRetryDelayMs ?? 2000), options.signal)
       continue
     }

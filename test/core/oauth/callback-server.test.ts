@@ -31,7 +31,8 @@ describe('oauth: checking an authorization response', function () {
   })
 
   it('refuses a missing or different state before looking at anything else', () => {
-    for (const query of [{code: 'c0de'}, {code: 'c0de', state: `${state}x`}, {error: 'access_denied', state: 'other'}]) {
+    const queries: Record<string, string>[] = [{code: 'c0de'}, {code: 'c0de', state: `${state}x`}, {error: 'access_denied', state: 'other'}]
+    for (const query of queries) {
       const error = refusal(() => checkAuthorizationResponse(params(query), {issuer: ISSUER, state}))
       assert.equal(error.kind, 'auth')
       assert.match(error.message, /state mismatch/)

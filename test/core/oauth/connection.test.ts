@@ -176,6 +176,42 @@ describe('oauth: using a stored grant (refresh, 401, step-up)', function () {
   })
 })
 
+describe('oauth: through the session the commands use (openSession)', function () {
+  let world: OAuthWorld
+
+  beforeEach(async () => {
+    world = await startOAuthWorld({rs: {toolScopes: {admin_reset: 'tools:admin'}}})
+  })
+  afterEach(async () => {
+    await world.close()
+  })
+
+  it('refreshes on a 401 and steps up on a 403, with the provider as the only credential', async () => {
+    const {openSession} = await import('../../../src/core/mcp/session.js')
+    const {grant} = await authorizeWithBrowser(world)
+    await seedIntegration(world, 'acme', grant)
+    await (await world.as.provider.AccessToken.find(grant.tokens.access_token))!.destroy()
+    const browser = testBrowser()
+    const connection = await OAuthConnection.open({ctx: world.ctx, interactive: {notify: silent, openUrl: browser.openUrl}, name: 'acme'})
+
+    const result = await connection.run(async () => {
+      const session = await openSession(new URL(world.rs.url), {credentials: {provider: connection.provider, type: 'oauth'}})
+      try {
+        const tools = (await session.client.listTools()).tools.map((tool) => tool.name)
+        const called = (await session.client.callTool({arguments: {}, name: 'admin_reset'})) as {content: {text: string}[]}
+        return {called: called.content[0].text, tools}
+      } finally {
+        await session.close()
+      }
+    })
+    assert.deepEqual(result.tools, ['echo', 'admin_reset'])
+    assert.match(result.called, /admin_reset/)
+    assert.equal(world.as.refreshCount(), 1)
+    assert.equal(browser.urls.length, 1)
+    assert.deepEqual(connection.status.scopes.sort(), ['mcp', 'tools:admin'])
+  })
+})
+
 describe('oauth: two processes refreshing the same grant at once', function () {
   let world: OAuthWorld
 

@@ -192,7 +192,7 @@ export class OAuthConnection {
         ? authorizationExpired(this.name)
         : new McpctlError('auth', `The server needs the scope ${need.missing.join(' ')} for this, which "${this.name}" was not granted.`, {
             detail: {integration: this.name, missingScopes: need.missing},
-            hint: `Authorize it with \`mcpctl connect ${this.name} --scope "${need.requested.join(' ')}"\`.`,
+            hint: `Authorize it with \`mcpctl connect ${this.name} --scope "${[...new Set([...this.current.scopes, ...need.requested])].join(' ')}"\`.`,
           })
     this.need = {error, need}
     return error

@@ -5,6 +5,7 @@ import {selectClientAuthMethod} from '@modelcontextprotocol/sdk/client/auth.js'
 import {McpctlError} from '../errors.js'
 import {printable} from '../mcp/untrusted.js'
 import {isAbort, redact} from './failures.js'
+import {type GrantContext, loadIntegrationGrant, withGrantLock} from './grant-store.js'
 import type {OAuthGrant} from './grant.js'
 import {oauthHttp, secureEndpoint} from './http.js'
 
@@ -56,6 +57,23 @@ export async function revokeGrant(grant: OAuthGrant, options: RevokeOptions = {}
     results.push({token, ...(await revokeOne(url, grant, token, value, options))})
   }
   return results
+}
+
+/**
+ * `disconnect`: revoke the stored grant of integration `name`, under its lock so that no refresh runs meanwhile.
+ * A grant that cannot be read is reported as not revoked (the caller still removes it locally); only Ctrl-C throws.
+ */
+export async function revokeStoredGrant(ctx: GrantContext, name: string, options: RevokeOptions = {}): Promise<TokenRevocation[]> {
+  return withGrantLock(ctx, name, async () => {
+    let grant: OAuthGrant
+    try {
+      ;({grant} = await loadIntegrationGrant(ctx, name))
+    } catch (error) {
+      const reason = `the stored grant could not be read: ${error instanceof McpctlError ? error.message : 'unknown error'}`
+      return [{outcome: 'failed', reason, token: 'refresh_token'}, {outcome: 'failed', reason, token: 'access_token'}]
+    }
+    return revokeGrant(grant, options)
+  })
 }
 
 async function revokeOne(url: URL, grant: OAuthGrant, hint: TokenRevocation['token'], token: string, options: RevokeOptions): Promise<Omit<TokenRevocation, 'token'>> {

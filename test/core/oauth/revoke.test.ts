@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 
-import {revokeGrant} from '../../../src/core/oauth/revoke.js'
-import {authorizeWithBrowser, type OAuthWorld, startOAuthWorld} from '../../helpers/oauth/world.js'
+import {loadIntegrationGrant} from '../../../src/core/oauth/grant-store.js'
+import {revokeGrant, revokeStoredGrant} from '../../../src/core/oauth/revoke.js'
+import {authorizeWithBrowser, type OAuthWorld, seedIntegration, startOAuthWorld} from '../../helpers/oauth/world.js'
 
 describe('oauth: revocation (RFC 7009)', function () {
   let world: OAuthWorld
@@ -90,5 +91,18 @@ describe('oauth: revocation (RFC 7009)', function () {
     assert.match(outcomes[0].reason ?? '', /Cannot reach https:\/\/127\.0\.0\.1:\d+: /)
     const text = JSON.stringify(outcomes)
     assert.ok(!text.includes(grant.tokens.access_token) && !text.includes(grant.tokens.refresh_token!))
+  })
+  it('revokes a stored integration grant (disconnect), and reports an unreadable one as not revoked', async () => {
+    world = await startOAuthWorld()
+    const {grant} = await authorizeWithBrowser(world)
+    await seedIntegration(world, 'acme', grant)
+    assert.deepEqual((await revokeStoredGrant(world.ctx, 'acme')).map((outcome) => outcome.outcome), ['revoked', 'revoked'])
+    assert.equal(await world.as.verifyAccessToken(grant.tokens.access_token), undefined)
+
+    const {auth} = await loadIntegrationGrant(world.ctx, 'acme')
+    await world.ctx.secrets.remove(auth.secret)
+    const outcomes = await revokeStoredGrant(world.ctx, 'acme')
+    assert.deepEqual(outcomes.map((outcome) => outcome.outcome), ['failed', 'failed'])
+    assert.match(outcomes[0].reason ?? '', /could not be read: The stored secret .* is missing/)
   })
 })

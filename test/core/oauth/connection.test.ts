@@ -8,7 +8,7 @@ import {fileURLToPath} from 'node:url'
 
 import {McpctlError} from '../../../src/core/errors.js'
 import {OAuthConnection} from '../../../src/core/oauth/connection.js'
-import {loadIntegrationGrant} from '../../../src/core/oauth/grant-store.js'
+import {loadIntegrationGrant, saveIntegrationGrant} from '../../../src/core/oauth/grant-store.js'
 import type {OAuthGrant} from '../../../src/core/oauth/grant.js'
 import {testCa} from '../../helpers/ca.js'
 import {authorizeWithBrowser, callTool, type OAuthWorld, seedIntegration, startOAuthWorld, testBrowser} from '../../helpers/oauth/world.js'
@@ -137,6 +137,32 @@ describe('oauth: using a stored grant (refresh, 401, step-up)', function () {
     const after = await loadIntegrationGrant(world.ctx, 'acme')
     assert.deepEqual(after.grant, before.grant)
     assert.deepEqual(after.auth, before.auth)
+  })
+
+  it('an OAuth error that echoes the refresh token back: the message has it redacted', async () => {
+    await seedIntegration(world, 'acme', expired(grant))
+    world.as.behaviour.tokenFault = (form) => ({
+      body: JSON.stringify({error: 'invalid_request', error_description: `refresh_token ${form.get('refresh_token')} looks odd`}),
+      contentType: 'application/json',
+      status: 400,
+    })
+    const error = await rejection(OAuthConnection.open({ctx: world.ctx, name: 'acme'}))
+    assert.equal(error.kind, 'auth')
+    assert.match(error.message, /invalid_request: refresh_token \[redacted\] looks odd/)
+    assert.ok(!error.message.includes(grant.tokens.refresh_token!))
+  })
+
+  it('re-authorization (connect) replaces the stored grant in place and updates the summary', async () => {
+    await seedIntegration(world, 'acme', grant)
+    const before = await loadIntegrationGrant(world.ctx, 'acme')
+    const {grant: again} = await authorizeWithBrowser(world, {scope: 'mcp tools:admin'})
+    const auth = await saveIntegrationGrant(world.ctx, 'acme', again, {allowFile: false})
+    const after = await loadIntegrationGrant(world.ctx, 'acme')
+    assert.deepEqual(after.auth.secret, before.auth.secret, 'same secret slot')
+    assert.deepEqual(after.auth, auth)
+    assert.equal(after.grant.tokens.access_token, again.tokens.access_token)
+    assert.deepEqual(after.auth.scopes?.sort(), ['mcp', 'tools:admin'])
+    assert.equal(after.auth.clientId, again.clientInformation.client_id)
   })
 
   it('a 403 insufficient_scope without a browser allowed names the scope and the command to grant it', async () => {

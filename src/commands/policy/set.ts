@@ -44,12 +44,8 @@ With --stdin, each line is \`<pattern> <level>\` (blank lines and # comments ski
     if (!isPermission(level)) throw usageError(`"${level}" is not a permission level.`, `Use one of: ${PERMISSIONS.join(', ')}.`)
     const patterns = words.slice(0, -1)
 
+    // An unknown --server is reported by the plan itself: the store is read once.
     const {setPolicies} = await import('../../core/policy/plan.js')
-    if (flags.server) {
-      const {requireIntegration} = await import('../../core/integrations.js')
-      requireIntegration(await this.store.read(), flags.server)
-    }
-
     const result = await setPolicies(
       {store: this.store},
       {dryRun: flags['dry-run'], filter: {server: flags.server, where: flags.where as ToolClass | undefined}, level, patterns},

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../core/errors.js'
-import type {SyncResult} from '../../core/sync.js'
+import {SYNC_CONCURRENCY, SYNC_TIMEOUT_MS, type SyncResult} from '../../core/sync.js'
 
 export default class ToolsSync extends BaseCommand {
   static args = {
@@ -10,7 +10,7 @@ export default class ToolsSync extends BaseCommand {
   }
   static description = `Discover every connection's tools again and bring the store up to date.
 
-All connections are synced concurrently (8 at a time), each with its own deadline: a slow or dead server neither blocks nor fails the others, and each reports its own result. New tools are seeded; tools a server no longer offers are removed with their policies and listed; a person's policy is kept.
+All connections are synced concurrently (${SYNC_CONCURRENCY} at a time), each with its own deadline: a slow or dead server neither blocks nor fails the others, and each reports its own result. New tools are seeded; tools a server no longer offers are removed with their policies and listed; a person's policy is kept.
 
 A tool whose definition changed (name, description, input/output schema, annotations) is listed with a field-level diff and flagged for \`mcpctl tools list --changed\`; if it was auto it drops to approval_needed until someone sets it again. Everything is stored in one change at the end.
 
@@ -22,7 +22,7 @@ Exit codes: 0 all synced; 5 some servers failed (the others were synced); 4 ever
     '<%= config.bin %> <%= command.id %> && <%= config.bin %> tools list --changed',
   ]
   static flags = {
-    timeout: Flags.integer({default: 30, description: 'Seconds each server may take to connect and list its tools.', helpValue: 'SECONDS', min: 1}),
+    timeout: Flags.integer({default: SYNC_TIMEOUT_MS / 1000, description: 'Seconds each server may take to connect and list its tools.', helpValue: 'SECONDS', min: 1}),
   }
 
   async run(): Promise<SyncResult> {

@@ -18,8 +18,18 @@ export interface LineProblem {
   message: string
 }
 
-// Lines are short; an error quoting a 10 kB line (or control characters from a pasted file) helps nobody.
-const shownLine = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 79)}…` : text)
+// Control, format (bidi, zero-width) and separator characters: quoted input must not act on the terminal.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu
+
+/**
+ * Input quoted in an error message: shortened (a 10 kB line helps nobody) and with invisible characters as
+ * `\u{…}` escapes, since core may not use ui/text.ts and the input may come from a file someone else wrote.
+ */
+export function quoteInput(text: string): string {
+  const short = text.length > 80 ? `${text.slice(0, 79)}…` : text
+  return `"${short.replaceAll(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}"`
+}
+
 
 /** Parse the lines; blank lines and `#` comments are skipped. Returns the entries and the problems found in them. */
 export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems: LineProblem[]} {
@@ -31,7 +41,7 @@ export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems
     if (content === '' || content.startsWith('#')) continue
     const words = content.split(/\s+/)
     if (words.length !== 2) {
-      problems.push({line, message: `expected "<pattern> <level>", got ${shownLine(content)}`})
+      problems.push({line, message: `expected "<pattern> <level>", got ${quoteInput(content)}`})
       continue
     }
 
@@ -46,7 +56,7 @@ export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems
     }
 
     if (!isPermission(level)) {
-      problems.push({line, message: `${shownLine(level)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`})
+      problems.push({line, message: `${quoteInput(level)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`})
       bad = true
     }
 

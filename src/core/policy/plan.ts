@@ -1,7 +1,7 @@
 // Policy changes as plans: what `policy set` would change, computed once over the store, then applied in one write.
 import {usageError} from '../errors.js'
 import {qualifiedToolName} from '../names.js'
-import type {Context} from '../integrations.js'
+import {type Context, requireIntegration} from '../integrations.js'
 import type {Config} from '../store/schema.js'
 import {compilePatterns} from './pattern.js'
 import type {Permission, PolicySource, ToolClass} from './permission.js'
@@ -75,6 +75,8 @@ export function describeFilter(filter: ToolFilter): string {
  * reported for all such patterns at once, so a typo never silently changes less than intended.
  */
 export function planPolicySet(config: Config, patterns: string[], level: Permission, filter: ToolFilter = {}): PolicyPlan {
+  // Checked on the config being planned (not a separate read), so an unknown --server names the known ones.
+  if (filter.server) requireIntegration(config, filter.server)
   const {changes, hits, unchanged} = planAssignments(
     config,
     patterns.map((pattern) => ({level, pattern})),

@@ -7,7 +7,7 @@ import {McpctlError, usageError} from '../errors.js'
 import type {Context} from '../integrations.js'
 import {qualifiedToolName} from '../names.js'
 import type {Config} from '../store/schema.js'
-import {type LineProblem, lineProblemsError} from './bulk.js'
+import {type LineProblem, lineProblemsError, quoteInput} from './bulk.js'
 import {compilePatterns, isGlobPattern} from './pattern.js'
 import {isPermission, type Permission, PERMISSIONS, type PolicySource} from './permission.js'
 import {applyPolicyChanges, planAssignments, type PolicyAssignment, type PolicyChange, updatePolicies} from './plan.js'
@@ -131,10 +131,7 @@ export interface ParsedPolicyFile {
 
 const TOP_LEVEL_KEYS = ['version', 'servers', '$comment']
 
-const shown = (value: unknown) => {
-  const text = typeof value === 'string' ? value : String(value)
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 79)}…` : text)
-}
+const shown = (value: unknown) => quoteInput(typeof value === 'string' ? value : String(value))
 
 /**
  * Parse and check a policy file's shape, reporting every problem with its line. JSON is parsed strictly first

@@ -83,6 +83,13 @@ describe('policy set --stdin lines', () => {
     assert.match(problems[0].message, /matched no tool/)
   })
 
+  it('quotes bad input with invisible and control characters escaped', async () => {
+    const problems = problemsOf(() => planPolicyLines({integrations: {}, version: 1}, 'mcp:acme:x auto\u202E\nmcp:acme:y \u001B[31mauto'))
+    assert.deepEqual(problems.map((p) => p.line), [1, 2])
+    for (const problem of problems) assert.doesNotMatch(problem.message, /[\u202E\u001B]/)
+    assert.match(problems[0].message, /"auto\\u\{202e\}" is not a permission level/)
+  })
+
   it('refuses empty input', async () => {
     await assert.rejects(setPoliciesFromLines({store: fixture.store}, {text: '# only a comment\n'}), /no `<pattern> <level>` lines/)
   })

@@ -129,7 +129,8 @@ async function sdkStep<T>(step: () => Promise<T>, provider: AuthorizationFlowPro
   try {
     return await step()
   } catch (error) {
-    if (provider.clientRejected && !(error instanceof McpctlError)) {
+    // The SDK retries once after invalid_client with the client forgotten; whatever that retry throws, the cause is this.
+    if (provider.clientRejected && !(error instanceof McpctlError && error.kind === 'interrupted')) {
       throw new McpctlError('auth', `The authorization server rejected mcpctl's client while ${context.action}.`, {
         hint: provider.clientKind === 'pre-registered' ? 'Check --client-id and the client secret.' : 'Run the command again; if it fails again, use a pre-registered client with --client-id.',
       })
@@ -158,7 +159,8 @@ async function waitForAuthorization(
   // The listener's own rejection is observed by the race below; this keeps an abort after a paste from going unhandled.
   listener.catch(() => {})
 
-  options.notify(`To authorize mcpctl for ${url.origin}, open this address in a browser:\n\n  ${url.href}\n`)
+  const server = new URL(String(options.serverUrl)).origin
+  options.notify(`To authorize mcpctl for ${server} (signing in at ${url.origin}), open this address in a browser:\n\n  ${url.href}\n`)
   if (options.pasteRedirect) {
     options.notify(`After approving, the browser goes to an address starting with ${callback.redirectUrl} (the page may not load): paste that whole address here.`)
   } else {

@@ -92,6 +92,18 @@ describe('oauth: authorization code flow against a real authorization server', f
     )
   })
 
+  it('says so when the authorization server rejects a pre-registered client at the token endpoint', async () => {
+    const browser = testBrowser()
+    const error = await rejection(
+      authorizeServer({clientId: 'preregistered', clientSecret: 'not-the-secret', notify: silent, openUrl: browser.openUrl, serverUrl: world.rs.url}),
+    )
+    assert.equal(error.kind, 'auth')
+    assert.equal(error.message, "The authorization server rejected mcpctl's client while exchanging the authorization code for tokens.")
+    assert.equal(error.hint, 'Check --client-id and the client secret.')
+    assert.ok(!`${error.message}${error.hint}`.includes('not-the-secret'))
+    assert.equal(world.as.registrations.length, 0, 'no silent fallback to dynamic registration')
+  })
+
   it('honours --scope', async () => {
     const {grant} = await authorizeWithBrowser(world, {scope: 'mcp tools:admin'})
     assert.equal(world.as.authorizationRequests[0].params.get('scope'), 'mcp tools:admin')

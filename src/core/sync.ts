@@ -1,5 +1,7 @@
 // `tools sync`: re-discover connections (all of them concurrently, each with its own deadline), then merge every
 // result into the store in one update. A slow or dead server neither blocks nor fails the others.
+import {access} from 'node:fs/promises'
+
 import {diffDefinitions, formatDefinitionDiff} from './definition-diff.js'
 import {McpctlError, type ErrorKind} from './errors.js'
 import {credentialsFor, requireIntegration, type Context} from './integrations.js'
@@ -154,13 +156,28 @@ function definitionDiff(previous: ToolDefinition | undefined, tool: Tool, next: 
  * by a concurrent `policy set` since the sync started is kept. New tools are seeded; vanished tools go with their
  * policies; a changed definition is flagged with its diff, and an `auto` tool drops to `approval_needed`.
  */
-export async function mergeDiscovery(config: Config, tx: StoreTransaction, name: string, discovered: Discovered, now: string): Promise<ServerSync> {
+export async function mergeDiscovery(
+  config: Config,
+  tx: StoreTransaction,
+  name: string,
+  discovered: Discovered,
+  now: string,
+  options: {definitionsStored?: boolean} = {},
+): Promise<ServerSync> {
   const integration = config.integrations[name]
   if (!integration) {
     return failed(name, new McpctlError('usage', `"${name}" was disconnected while it was being synced; nothing was stored for it.`))
   }
 
-  const previous = await tx.definitions(name)
+  // The stored definitions are read only when a diff needs them: in a steady fleet almost nothing changes.
+  let previous: Record<string, ToolDefinition> | undefined
+  const previousDefinition = async (tool: string) => {
+    previous ??= await tx.definitions(name)
+    return Object.hasOwn(previous, tool) ? previous[tool] : undefined
+  }
+
+  // Titles are not fingerprinted (they do not change what a tool does) but are kept current all the same.
+  let titlesChanged = false
   const result: ServerSync = {added: [], changed: [], name, ok: true, removed: [], unchanged: 0, warnings: discovered.warnings}
   // Null-prototype maps: tool names are server-chosen, and `__proto__` is a valid MCP tool name.
   const definitions = Object.create(null) as Record<string, ToolDefinition>
@@ -177,13 +194,19 @@ export async function mergeDiscovery(config: Config, tx: StoreTransaction, name:
 
     const fingerprint = fingerprintTool(definition)
     if (fingerprint === existing.fingerprint) {
+      if ((definition.title || undefined) !== existing.title) {
+        titlesChanged = true
+        if (definition.title) existing.title = definition.title
+        else delete existing.title
+      }
+
       tools[definition.name] = existing
       result.unchanged++
       continue
     }
 
     const fresh = newToolRecord(definition, now)
-    const diff = definitionDiff(Object.hasOwn(previous, definition.name) ? previous[definition.name] : undefined, existing, definition)
+    const diff = definitionDiff(await previousDefinition(definition.name), existing, definition)
     const from = existing.policy.permission
     const demoted = from === 'auto'
     const record: Tool = {
@@ -212,7 +235,9 @@ export async function mergeDiscovery(config: Config, tx: StoreTransaction, name:
   integration.warnings = discovered.warnings
   integration.transport = discovered.transport
   if (discovered.server) integration.server = discovered.server
-  tx.setDefinitions(name, definitions)
+  // Rewritten only when something changed, or to restore a missing file; unchanged servers cost no write.
+  const changes = result.added.length + result.removed.length + result.changed.length
+  if (changes > 0 || titlesChanged || options.definitionsStored === false) tx.setDefinitions(name, definitions)
   for (const list of [result.added, result.changed, result.removed]) list.sort((a, b) => compareNames(a.tool, b.tool))
   return result
 }
@@ -239,8 +264,11 @@ export async function syncIntegrations(ctx: Context, options: SyncOptions = {}):
   })
 
   if (successes.length > 0) {
+    const stored = await Promise.all(successes.map(({name}) => access(ctx.store.definitionsFile(name)).then(() => true, () => false)))
     await ctx.store.update(async (latest, tx) => {
-      for (const {discovered, index, name} of successes) results[index] = await mergeDiscovery(latest, tx, name, discovered, syncedAt)
+      for (const [i, {discovered, index, name}] of successes.entries()) {
+        results[index] = await mergeDiscovery(latest, tx, name, discovered, syncedAt, {definitionsStored: stored[i]})
+      }
     })
   }
 

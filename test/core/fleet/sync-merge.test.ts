@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 
 import {diffDefinitions, formatDefinitionDiff} from '../../../src/core/definition-diff.js'
 import {setPoliciesFromLines} from '../../../src/core/policy/bulk.js'
@@ -95,6 +96,21 @@ describe('merging a re-discovery into the store', () => {
     assert.ok((await fixture.store.read()).integrations.acme.tools.get_ticket.changed)
     await setPoliciesFromLines({store: fixture.store}, {text: 'mcp:acme:get_ticket auto'})
     assert.equal((await fixture.store.read()).integrations.acme.tools.get_ticket.changed, undefined)
+  })
+
+  it('rewrites stored definitions only when something changed, or when the file is missing', async () => {
+    const file = fixture.store.definitionsFile('acme')
+    writeFileSync(file, `${readFileSync(file, 'utf8').trim()}  \n`) // a marker a rewrite would drop
+    const marked = readFileSync(file, 'utf8')
+    const result = await merge(original)
+    assert.equal(result.unchanged, 5)
+    assert.equal(readFileSync(file, 'utf8'), marked)
+
+    rmSync(file)
+    await fixture.store.update((config, tx) =>
+      mergeDiscovery(config, tx, 'acme', {definitions: original, transport: 'streamable-http', warnings: []}, 'now', {definitionsStored: false}),
+    )
+    assert.deepEqual(Object.keys(await fixture.store.readDefinitions('acme')).sort(), original.map((d) => d.name).sort())
   })
 
   it('does not resurrect an integration disconnected during the sync', async () => {

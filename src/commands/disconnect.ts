@@ -7,7 +7,10 @@ import {yes} from '../flags.js'
 
 export default class Disconnect extends BaseCommand {
   static args = {name: Args.string({description: 'Integration name', required: true})}
-  static description = `Disconnect an integration: remove it with its tools, policies and stored secrets.
+  static description = `Disconnect an integration: revoke its OAuth tokens, remove it with its tools, policies and stored secrets.
+
+OAuth refresh and access tokens are revoked at the authorization server (RFC 7009) when it offers revocation;
+local secrets are removed whatever happens, and exit code 5 (partial) says a token was not revoked.
 
 Shows what will be removed and asks first; without a terminal (CI, pipes, --json) it needs --yes.
 Connecting the same server again seeds default policies again.`
@@ -29,6 +32,10 @@ Connecting the same server again seeds default policies again.`
     if (receipt.warnings.length > 0) process.exitCode = ExitCode.partial
     if (!this.jsonEnabled()) {
       this.log(`Disconnected ${receipt.name}: removed ${receipt.removed.tools} tools, ${receipt.removed.policies} policies, ${receipt.removed.secrets} secret${receipt.removed.secrets === 1 ? '' : 's'}.`)
+      for (const r of receipt.revocation ?? []) {
+        const outcome = {failed: 'NOT revoked', 'not-revocable': 'cannot be revoked', revoked: 'revoked', unsupported: 'not revocable here (no revocation endpoint)'}[r.outcome]
+        this.log(`  ${r.token.replace('_', ' ')}: ${outcome}${r.reason && r.outcome !== 'revoked' ? ` (${r.reason})` : ''}`)
+      }
       for (const warning of receipt.warnings) this.warn(warning)
     }
 

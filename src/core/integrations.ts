@@ -9,8 +9,11 @@ import type {ConfigStore, ToolDefinition} from './store/config-store.js'
 import type {Auth, AuthType, Config, Integration, SecretRef, Transport} from './store/schema.js'
 import type {SecretStore} from './store/secret-store.js'
 import {newToolRecord} from './tool-record.js'
-import type {Credentials} from './mcp/session.js'
+import type {Credentials, Session} from './mcp/session.js'
 import type {ProbeResult} from './mcp/probe.js'
+import type {InteractiveAuthorization} from './oauth/authorize.js'
+import type {OAuthGrant} from './oauth/grant.js'
+import type {TokenRevocation} from './oauth/revoke.js'
 
 export interface Context {
   secrets: SecretStore
@@ -28,9 +31,22 @@ export interface Answers {
   secret(label: string): Promise<string>
 }
 
+/** OAuth client choices (`--client-id`, `--client-secret-*`, `--client-metadata-url`, `--scope`). */
+export interface OAuthClientChoice {
+  clientId?: string
+  clientMetadataUrl?: string
+  clientSecret?: string
+  scope?: string
+}
+
 export interface AddRequest {
   allowHttp?: boolean
   auth?: AuthType
+  /** How to run a browser flow; absent when none can run here (CI without $BROWSER). */
+  authorization?: InteractiveAuthorization
+  /** Why no browser flow can run, when `authorization` is absent: the error to raise if OAuth turns out to be needed. */
+  noAuthorization?: McpctlError
+  oauth?: OAuthClientChoice
   headerName?: string
   insecureStorage?: boolean
   name?: string
@@ -88,10 +104,8 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
     if (auth === 'header') auth = request.headerName ? 'header' : await answers.authChoice(probe)
   }
 
-  if (auth === 'oauth') {
-    throw new McpctlError('usage', `${url.origin} uses OAuth, which this version of mcpctl cannot complete yet.`, {
-      hint: 'Use a static credential with --auth bearer or --auth header if the server accepts one.',
-    })
+  if (auth !== 'oauth' && request.oauth && Object.values(request.oauth).some((v) => v !== undefined)) {
+    throw usageError(`OAuth client flags were given, but ${url.origin} uses ${auth} auth.`, 'Drop them, or pass --auth oauth if the server does use OAuth.')
   }
 
   const name = request.name ?? (await answers.name(suggestIntegrationName(url), (n) => checkIntegrationName(config, n)))
@@ -110,12 +124,28 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
 
   const secretValue = secret?.kind === 'env' ? await ctx.secrets.load({kind: 'env', variable: secret.variable}) : secret?.value
   if ((auth === 'bearer' || auth === 'header') && !secretValue) throw usageError('The credential is empty.')
-  const credentials: Credentials =
-    auth === 'bearer'
-      ? {token: secretValue!, type: 'bearer'}
-      : auth === 'header'
-        ? {name: headerName!, type: 'header', value: secretValue!}
-        : {type: 'none'}
+  let grant: OAuthGrant | undefined
+  let credentials: Credentials
+  if (auth === 'oauth') {
+    if (!request.authorization) throw request.noAuthorization ?? usageError('OAuth needs a browser, and none can be opened here.')
+    const {authorizeServer} = await import('./oauth/authorize.js')
+    const {OAuthConnection} = await import('./oauth/connection.js')
+    grant = await authorizeServer({
+      ...request.authorization,
+      ...request.oauth,
+      allowHttp: request.allowHttp,
+      resourceMetadataUrl: probe?.oauth?.resourceMetadataUrl,
+      serverUrl: url,
+    })
+    credentials = {provider: OAuthConnection.forGrant(name, grant).provider, type: 'oauth'}
+  } else {
+    credentials =
+      auth === 'bearer'
+        ? {token: secretValue!, type: 'bearer'}
+        : auth === 'header'
+          ? {name: headerName!, type: 'header', value: secretValue!}
+          : {type: 'none'}
+  }
 
   progress.step(`Connecting to ${url.href}`)
   const {openSession} = await import('./mcp/session.js')
@@ -133,13 +163,20 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
 
   // Only now, with the credential proven, is anything stored; a failure from here on removes what was saved.
   let secretRef: SecretRef | undefined
-  if (secret?.kind === 'env') secretRef = {kind: 'env', variable: secret.variable}
-  else if (secret?.kind === 'value') {
-    secretRef = await ctx.secrets.save(`${name}/${randomUUID()}`, secret.value, {allowFile: Boolean(request.insecureStorage)})
-  }
+  let storedAuth: Auth
+  if (grant) {
+    const {storeGrant} = await import('./oauth/grant-store.js')
+    storedAuth = await storeGrant(ctx.secrets, name, grant, {allowFile: Boolean(request.insecureStorage)})
+    secretRef = storedAuth.secret
+  } else {
+    if (secret?.kind === 'env') secretRef = {kind: 'env', variable: secret.variable}
+    else if (secret?.kind === 'value') {
+      secretRef = await ctx.secrets.save(`${name}/${randomUUID()}`, secret.value, {allowFile: Boolean(request.insecureStorage)})
+    }
 
-  const storedAuth: Auth =
-    auth === 'bearer' ? {secret: secretRef!, type: 'bearer'} : auth === 'header' ? {headerName: headerName!, secret: secretRef!, type: 'header'} : {type: 'none'}
+    storedAuth =
+      auth === 'bearer' ? {secret: secretRef!, type: 'bearer'} : auth === 'header' ? {headerName: headerName!, secret: secretRef!, type: 'header'} : {type: 'none'}
+  }
 
   const now = new Date().toISOString()
   const definitions: Record<string, ToolDefinition> = {}
@@ -170,7 +207,7 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
       tx.setDefinitions(name, definitions)
     })
   } catch (error) {
-    if (secretRef) await ctx.secrets.remove(secretRef).catch(() => {})
+    if (secretRef && secretRef.kind !== 'env') await ctx.secrets.remove(secretRef).catch(() => {})
     throw error
   }
 
@@ -224,9 +261,63 @@ export async function credentialsFor(ctx: Context, integration: Integration): Pr
     }
 
     case 'oauth': {
-      throw new McpctlError('auth', `"${integration.name}" uses OAuth, which this version of mcpctl cannot use yet.`)
+      // OAuth sessions need refresh and step-up around the work: use withSession.
+      throw new McpctlError('error', `Internal: open "${integration.name}" with withSession (OAuth).`)
     }
   }
+}
+
+/**
+ * Open a session with a stored integration and run `work` in it, for every auth type. OAuth tokens are refreshed
+ * before use and on a 401 (under a cross-process lock), and a scope step-up runs in the browser only when
+ * `authorization` says a browser flow may run here.
+ */
+export async function withSession<T>(
+  ctx: Context,
+  integration: Integration,
+  work: (session: Session) => Promise<T>,
+  options: {authorization?: InteractiveAuthorization; timeoutMs?: number} = {},
+): Promise<T> {
+  const {openSession} = await import('./mcp/session.js')
+  const url = new URL(integration.url)
+  const once = async (credentials: Credentials) => {
+    const session = await openSession(url, {credentials, timeoutMs: options.timeoutMs, transport: integration.transport})
+    try {
+      return await work(session)
+    } finally {
+      await session.close()
+    }
+  }
+
+  if (integration.auth.type !== 'oauth') return once(await credentialsFor(ctx, integration))
+  const {OAuthConnection} = await import('./oauth/connection.js')
+  const connection = await OAuthConnection.open({ctx, interactive: options.authorization, name: integration.name})
+  return connection.run(() => once({provider: connection.provider, type: 'oauth'}))
+}
+
+/** `connect <name>` on an OAuth integration: authorize again (expired grant, new scopes) and keep its tools and policies. */
+export async function reauthorizeIntegration(
+  ctx: Context,
+  name: string,
+  request: {allowHttp?: boolean; authorization: InteractiveAuthorization; insecureStorage?: boolean; oauth?: OAuthClientChoice},
+): Promise<{expiresAt?: string; name: string; scopes: string[]; url: string}> {
+  const integration = requireIntegration(await ctx.store.read(), name)
+  if (integration.auth.type !== 'oauth') {
+    throw usageError(`"${name}" uses ${integration.auth.type} auth; connect re-authorizes OAuth integrations.`, `To change its credential: \`mcpctl disconnect ${name}\`, then \`mcpctl integrations add ${integration.url}\`.`)
+  }
+
+  const {authorizeServer} = await import('./oauth/authorize.js')
+  const {saveIntegrationGrant} = await import('./oauth/grant-store.js')
+  const url = new URL(integration.url)
+  const grant = await authorizeServer({
+    ...request.authorization,
+    ...request.oauth,
+    allowHttp: request.allowHttp || url.protocol === 'http:',
+    serverUrl: url,
+  })
+  const allowFile = Boolean(request.insecureStorage) || integration.auth.secret.kind === 'file'
+  await saveIntegrationGrant(ctx, name, grant, {allowFile})
+  return {expiresAt: grant.expiresAt, name, scopes: grant.scopes, url: integration.url}
 }
 
 export interface RemovalPlan {
@@ -247,11 +338,26 @@ export function planRemoval(integration: Integration): RemovalPlan {
 
 export interface RemovalReceipt extends RemovalPlan {
   removed: {integration: boolean; policies: number; secrets: number; tools: number}
+  /** OAuth only: what the authorization server did with each token (RFC 7009). */
+  revocation?: TokenRevocation[]
   warnings: string[]
 }
 
-/** Remove an integration with its tools, policies and stored secrets. */
+/** Did everything that could be revoked get revoked? `unsupported` (no endpoint) has nothing to do. */
+export const revocationComplete = (revocation: TokenRevocation[] | undefined) =>
+  !revocation || revocation.every((r) => r.outcome === 'revoked' || r.outcome === 'unsupported')
+
+/**
+ * Remove an integration with its tools, policies and stored secrets. OAuth tokens are revoked first when the
+ * authorization server offers it; local removal happens whatever revocation did.
+ */
 export async function removeIntegration(ctx: Context, name: string): Promise<RemovalReceipt> {
+  let revocation: TokenRevocation[] | undefined
+  if (requireIntegration(await ctx.store.read(), name).auth.type === 'oauth') {
+    const {revokeStoredGrant} = await import('./oauth/revoke.js')
+    revocation = await revokeStoredGrant(ctx, name)
+  }
+
   const removed = await ctx.store.update((config, tx) => {
     const integration = requireIntegration(config, name)
     delete config.integrations[name]
@@ -271,7 +377,12 @@ export async function removeIntegration(ctx: Context, name: string): Promise<Rem
     }
   }
 
-  return {...plan, removed: {integration: true, policies: plan.tools, secrets, tools: plan.tools}, warnings}
+  for (const r of revocation ?? []) {
+    if (r.outcome === 'failed') warnings.push(`The ${r.token.replace('_', ' ')} was not revoked: ${r.reason ?? 'unknown reason'}.`)
+    if (r.outcome === 'not-revocable') warnings.push(`The ${r.token.replace('_', ' ')} cannot be revoked (${r.reason ?? 'the server does not revoke this token type'}); it stays valid until it expires.`)
+  }
+
+  return {...plan, removed: {integration: true, policies: plan.tools, secrets, tools: plan.tools}, revocation, warnings}
 }
 
 export interface IntegrationSummary {

@@ -1,6 +1,7 @@
 // `tools call`: one tool on its server with the stored credentials, obeying the tool's policy.
 import {McpctlError, usageError} from './errors.js'
-import {type Context, credentialsFor, requireIntegration} from './integrations.js'
+import {type Context, requireIntegration, withSession} from './integrations.js'
+import type {InteractiveAuthorization} from './oauth/authorize.js'
 import {parseQualifiedToolName, qualifiedToolName} from './names.js'
 import type {Permission} from './policy/permission.js'
 
@@ -33,26 +34,30 @@ export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string)
 }
 
 /** Call after `resolveToolCall` (and approval, when the permission is approval_needed). */
-export async function callTool(ctx: Context, request: ToolCallRequest & {approved: boolean}): Promise<ToolCallResult> {
+export async function callTool(
+  ctx: Context,
+  request: ToolCallRequest & {approved: boolean},
+  options: {authorization?: InteractiveAuthorization} = {},
+): Promise<ToolCallResult> {
   const {permission, server, tool} = await resolveToolCall(ctx, request.name)
   if (permission === 'approval_needed' && !request.approved) {
     throw new McpctlError('usage', `${request.name} needs approval before each call.`, {hint: 'Pass --yes to approve this call.'})
   }
 
   const integration = requireIntegration(await ctx.store.read(), server)
-  const credentials = await credentialsFor(ctx, integration)
-  const {openSession} = await import('./mcp/session.js')
-  const session = await openSession(new URL(integration.url), {credentials, transport: integration.transport})
-  try {
-    const result = await session.client.callTool({arguments: request.args, name: tool})
-    return {
-      content: Array.isArray(result.content) ? result.content : [],
-      isError: result.isError === true,
-      name: qualifiedToolName(server, tool),
-      permission,
-      ...(result.structuredContent === undefined ? {} : {structuredContent: result.structuredContent}),
-    }
-  } finally {
-    await session.close()
-  }
+  return withSession(
+    ctx,
+    integration,
+    async (session) => {
+      const result = await session.client.callTool({arguments: request.args, name: tool}, undefined, session.requestOptions)
+      return {
+        content: Array.isArray(result.content) ? result.content : [],
+        isError: result.isError === true,
+        name: qualifiedToolName(server, tool),
+        permission,
+        ...(result.structuredContent === undefined ? {} : {structuredContent: result.structuredContent}),
+      }
+    },
+    options,
+  )
 }

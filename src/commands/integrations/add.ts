@@ -4,7 +4,7 @@ import {BaseCommand} from '../../base-command.js'
 import {usageError} from '../../core/errors.js'
 import type {AddResult, SecretInput} from '../../core/integrations.js'
 import {AUTH_TYPES} from '../../core/store/schema.js'
-import {allowHttp, yes} from '../../flags.js'
+import {allowHttp, oauthFlags, yes} from '../../flags.js'
 
 export default class IntegrationsAdd extends BaseCommand {
   static args = {url: Args.string({description: 'MCP server URL (https://…)', required: true})}
@@ -24,8 +24,14 @@ stores only the name of an environment variable (for CI).`
       command: '<%= config.bin %> <%= command.id %> https://docs.example.com/mcp --name itdocs --auth header --header-name x-api-key --token-env ITDOCS_KEY --json',
       description: 'In CI: store a reference to $ITDOCS_KEY, never its value',
     },
+    {
+      command: '<%= config.bin %> <%= command.id %> https://mcp.example.com/mcp --name m365 --client-id 1b2c… --client-secret-env M365_SECRET --scope "tickets.read offline_access"',
+      description: 'OAuth with a pre-registered client (the browser opens; the loopback callback finishes the flow)',
+    },
+    {command: '<%= config.bin %> <%= command.id %> https://mcp.example.com/mcp --no-browser', description: 'Over SSH: open the printed URL elsewhere, paste back where it ends'},
   ]
   static flags = {
+    ...oauthFlags,
     'allow-http': allowHttp,
     auth: Flags.string({description: 'How to authenticate, overriding the probe.', options: [...AUTH_TYPES]}),
     'header-name': Flags.string({description: 'Header that carries the credential (custom-header auth), e.g. x-api-key.', helpValue: 'NAME'}),
@@ -36,7 +42,7 @@ stores only the name of an environment variable (for CI).`
       exclusive: ['token-stdin'],
       helpValue: 'VAR',
     }),
-    'token-stdin': Flags.boolean({description: 'Read the token or header value from standard input.', exclusive: ['token-env']}),
+    'token-stdin': Flags.boolean({description: 'Read the token or header value from standard input.', exclusive: ['token-env', 'client-secret-stdin']}),
     yes,
   }
 
@@ -56,6 +62,28 @@ stores only the name of an environment variable (for CI).`
     }
 
     if (secret && auth === 'none') throw usageError('A token was given but --auth none needs none.')
+    if (secret && auth === 'oauth') throw usageError('--token-stdin/--token-env are for bearer or header auth; OAuth gets its tokens in the browser.')
+
+    let clientSecret: string | undefined
+    if (flags['client-secret-env']) {
+      clientSecret = process.env[flags['client-secret-env']]
+      if (!clientSecret) throw usageError(`Environment variable ${flags['client-secret-env']} (--client-secret-env) is not set.`)
+    } else if (flags['client-secret-stdin']) {
+      const {readStdin} = await import('../../ui/stdin.js')
+      clientSecret = await readStdin('--client-secret-stdin')
+    }
+
+    const interrupt = new AbortController()
+    const onSigint = () => interrupt.abort()
+    process.once('SIGINT', onSigint)
+    const {browserAuthorization} = await import('../../ui/browser.js')
+    const browser = browserAuthorization({
+      callbackPort: flags['callback-port'],
+      canPrompt: this.canPrompt,
+      noBrowser: flags['no-browser'],
+      signal: interrupt.signal,
+      timeoutMs: flags.timeout * 1000,
+    })
 
     const {flagAnswers, promptAnswers} = await import('../../ui/add-answers.js')
     const answers = this.canPrompt ? promptAnswers() : flagAnswers()
@@ -67,7 +95,10 @@ stores only the name of an environment variable (for CI).`
       {
         allowHttp: flags['allow-http'],
         auth,
+        authorization: browser.authorization,
         headerName: flags['header-name'],
+        noAuthorization: browser.unavailable,
+        oauth: {clientId: flags['client-id'], clientMetadataUrl: flags['client-metadata-url'], clientSecret, scope: flags.scope},
         insecureStorage: flags['insecure-storage'],
         name: flags.name,
         secret,
@@ -75,7 +106,7 @@ stores only the name of an environment variable (for CI).`
       },
       answers,
       {step: (message) => this.jsonEnabled() || this.note(`${message}…`)},
-    )
+    ).finally(() => process.removeListener('SIGINT', onSigint))
 
     if (!this.jsonEnabled()) await this.render(result)
     return result

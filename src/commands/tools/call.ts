@@ -44,7 +44,10 @@ Exits 1 when the tool reports an error.`
       if (!approved) throw new McpctlError('interrupted', 'Not called.')
     }
 
-    const result = await callTool(ctx, {approved, args: toolArgs as Record<string, unknown>, name: args.tool})
+    // A scope step-up may run the browser flow, but only where a person is there to complete it.
+    const {browserAuthorization} = await import('../../ui/browser.js')
+    const {authorization} = this.canPrompt ? browserAuthorization({canPrompt: true}) : {authorization: undefined}
+    const result = await callTool(ctx, {approved, args: toolArgs as Record<string, unknown>, name: args.tool}, {authorization})
     if (result.isError) process.exitCode = ExitCode.error
     if (!this.jsonEnabled()) {
       const {inert} = await import('../../ui/text.js')

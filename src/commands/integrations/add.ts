@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {usageError} from '../../core/errors.js'
 import type {AddResult, SecretInput} from '../../core/integrations.js'
-import {AUTH_TYPES} from '../../core/store/schema.js'
+import {AUTH_TYPES} from '../../core/store/store-format.js'
 import {allowHttp, oauthFlags, yes} from '../../flags.js'
 
 export default class IntegrationsAdd extends BaseCommand {

@@ -1,5 +1,6 @@
 // The config store: one JSON file (plus per-integration tool definitions), changed only under a cross-process lock.
 // Not `conf`: it takes no lock, pulls ajv onto the start-up path, and some versions quote a broken file in errors.
+import {createHash} from 'node:crypto'
 import {readFile, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -7,7 +8,8 @@ import {McpctlError} from '../errors.js'
 import {corruptFileError, describeIssue, isPlainObject, parseJson} from './corrupt-file.js'
 import {lockStaleMs, removeLeftoverTempFiles, withFileLock} from './file-lock.js'
 import {ensurePrivateDir, tempFilePattern, writePrivateFile} from './private-file.js'
-import {Config, emptyConfig, STORE_VERSION} from './schema.js'
+import type {Config} from './schema.js'
+import {emptyConfig, SCHEMA_REVISION, STORE_VERSION} from './store-format.js'
 
 /** A tool's full definition as the server gave it (canonical form), kept for diffs on re-sync. */
 export type ToolDefinition = {
@@ -32,6 +34,12 @@ export type ConfigStoreOptions = {
 }
 
 export const CONFIG_FILE_NAME = 'config.json'
+/**
+ * The validated digest: `<schema revision>:<sha256 of config.json>` written after every (validated) write. When the
+ * file read is byte-for-byte what was validated and written, validating it again proves nothing new, and at 20,000
+ * tools costs more than the rest of a command; any other content (a hand edit, a truncation) is validated in full.
+ */
+export const VALIDATED_DIGEST_FILE_NAME = 'config.json.validated'
 export const DEFINITIONS_DIR_NAME = 'definitions'
 
 type RawConfig = Record<string, unknown>
@@ -77,10 +85,21 @@ export class ConfigStore {
     return path.join(this.definitionsDir, definitionsFileName(integration))
   }
 
+  get validatedDigestFile(): string {
+    return path.join(this.dir, VALIDATED_DIGEST_FILE_NAME)
+  }
+
   /** A validated snapshot (empty config when no file exists). Throws McpctlError('error') naming the problem for a corrupt file. */
   async read(): Promise<Config> {
     const content = await readIfExists(this.file, 'config file')
-    return content === undefined ? emptyConfig() : parseConfig(this.file, content)
+    if (content === undefined) return emptyConfig()
+    const known = await readFile(this.validatedDigestFile, 'utf8').catch(() => undefined)
+    if (known !== undefined && known === validatedDigest(content)) {
+      const parsed = parseJson(content.toString('utf8'))
+      if (parsed.ok && isPlainObject(parsed.value)) return parsed.value as Config
+    }
+
+    return parseConfig(this.file, content)
   }
 
   async readDefinitions(integration: string): Promise<Record<string, ToolDefinition>> {
@@ -104,6 +123,7 @@ export class ConfigStore {
     await ensurePrivateDir(this.dir)
     return withFileLock(this.file, this.staleMs, async (lock) => {
       await removeLeftoverTempFiles(this.dir, tempFilePattern(CONFIG_FILE_NAME))
+      await removeLeftoverTempFiles(this.dir, tempFilePattern(VALIDATED_DIGEST_FILE_NAME))
       await removeLeftoverTempFiles(this.definitionsDir, DEFINITIONS_TEMP)
 
       const config = await this.read()
@@ -137,7 +157,8 @@ export class ConfigStore {
         open = false
       }
 
-      const checked = Config.safeParse(config)
+      const {Config: schema} = await import('./schema.js')
+      const checked = schema.safeParse(config)
       if (!checked.success) {
         throw new McpctlError('error', `Refusing to write an invalid config (${describeIssue(checked.error.issues[0], config)}); nothing was written.`, {
           hint: 'This is a bug in mcpctl; please report it.',
@@ -154,11 +175,17 @@ export class ConfigStore {
       await Promise.all(writes.map(([integration, definitions]) => writePrivateFile(this.definitionsFile(integration), `${JSON.stringify(definitions)}\n`)))
       lock.assertHeld()
       // Compact on purpose: with 20,000 tools, indentation costs parse and write time on every command.
-      await writePrivateFile(this.file, `${JSON.stringify(checked.data)}\n`)
+      const content = Buffer.from(`${JSON.stringify(checked.data)}\n`)
+      await writePrivateFile(this.file, content)
+      await writePrivateFile(this.validatedDigestFile, validatedDigest(content))
       await Promise.all(deletes.map((integration) => unlink(this.definitionsFile(integration)).catch(ignoreMissing)))
       return result
     })
   }
+}
+
+function validatedDigest(content: Buffer): string {
+  return `${SCHEMA_REVISION}:${createHash('sha256').update(content).digest('hex')}`
 }
 
 async function readIfExists(file: string, what: string): Promise<Buffer | undefined> {
@@ -204,7 +231,8 @@ async function parseConfig(file: string, content: Buffer): Promise<Config> {
     raw = migrate(raw)
   }
 
-  const result = Config.safeParse(raw)
+  const {Config: schema} = await import('./schema.js')
+  const result = schema.safeParse(raw)
   if (!result.success) {
     throw await corruptFileError('config file', file, content, `does not match mcpctl's format (${describeIssue(result.error.issues[0], raw)})`)
   }

@@ -23,7 +23,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  * Temp file + fsync + rename, so a reader sees the old or the new content, never half of it.
  * The mode is set explicitly because write-file-atomic otherwise copies the old file's (possibly loosened) mode.
  */
-export async function writePrivateFile(file: string, data: string): Promise<void> {
+export async function writePrivateFile(file: string, data: Buffer | string): Promise<void> {
   // Loaded here, not at the top: read-only commands never write and should not pay for the import.
   const {default: writeFileAtomic} = await import('write-file-atomic')
   try {

@@ -1,10 +1,9 @@
-// The config store's shape, validated with zod on every load. Secrets are never in it: only references.
-// zod's v3 API (shipped in the zod package): it loads in ~12 ms against ~60 ms for v4, and this schema is on every command's start-up path.
-import {z} from 'zod/v3'
+// The config store's shape as a zod schema. Secrets are never in it: only references.
+// Loaded only when a file must be validated (config-store.ts): zod takes ~60 ms to load, the rest of start-up ~150.
+import {z} from 'zod'
 
 import {PERMISSIONS, POLICY_SOURCES, TOOL_CLASSES} from '../policy/permission.js'
-
-export const STORE_VERSION = 1
+import {AUTH_TYPES, STORE_VERSION, TRANSPORTS} from './store-format.js'
 
 /** Where a secret lives. `env` is a reference to an environment variable (CI); the value is never stored. */
 export const SecretRef = z.discriminatedUnion('kind', [
@@ -14,10 +13,7 @@ export const SecretRef = z.discriminatedUnion('kind', [
 ])
 export type SecretRef = z.infer<typeof SecretRef>
 
-export const AUTH_TYPES = ['oauth', 'bearer', 'header', 'none'] as const
 export type AuthType = (typeof AUTH_TYPES)[number]
-
-export const TRANSPORTS = ['streamable-http', 'sse'] as const
 export type Transport = (typeof TRANSPORTS)[number]
 
 export const OAuthState = z.object({
@@ -96,4 +92,4 @@ export const Config = z.object({
 })
 export type Config = z.infer<typeof Config>
 
-export const emptyConfig = (): Config => ({version: STORE_VERSION, integrations: {}})
+export {emptyConfig, STORE_VERSION} from './store-format.js'

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -312,6 +314,35 @@ describe('ConfigStore', () => {
         assert.equal(`${error.message}${error.hint}`.includes(PLANTED), false)
         return true
       })
+    })
+  })
+
+  describe('the validated digest', () => {
+    it('skips nothing once the file differs from what was validated and written', async () => {
+      await store.update((config) => {
+        config.integrations.acme = {...integration('acme'), tools: {x: tool('x', 'fine')}}
+      })
+      assert.ok(existsSync(store.validatedDigestFile), 'a write records the digest of what it validated')
+      const written = JSON.parse(readFileSync(store.file, 'utf8'))
+      written.integrations.acme.tools.x.policy.permission = 'everything'
+      writeFileSync(store.file, JSON.stringify(written))
+      await assert.rejects(store.read(), /integrations\.acme\.tools\.x\.policy\.permission: invalid value/)
+    })
+
+    it('validates in full when the digest file is missing or from another schema revision', async () => {
+      await store.update((config) => {
+        config.integrations.acme = {...integration('acme'), tools: {x: tool('x', 'fine')}}
+      })
+      const raw = JSON.parse(readFileSync(store.file, 'utf8'))
+      raw.integrations.acme.transport = 'carrier-pigeon'
+      const content = JSON.stringify(raw)
+      writeFileSync(store.file, content)
+      // A digest that matches the content but names an older schema revision proves nothing.
+      const digest = createHash('sha256').update(content).digest('hex')
+      writeFileSync(store.validatedDigestFile, `0:${digest}`)
+      await assert.rejects(store.read(), /integrations\.acme\.transport/)
+      rmSync(store.validatedDigestFile)
+      await assert.rejects(store.read(), /integrations\.acme\.transport/)
     })
   })
 

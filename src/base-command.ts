@@ -56,8 +56,9 @@ export abstract class BaseCommand extends Command {
     return super.warn(typeof input === 'string' ? inert(input) : input)
   }
 
+  /** Indented on a terminal, compact when piped (as gh does): 20,000 tools print in half the time, and jq reads both. */
   protected logJson(json: unknown): void {
-    process.stdout.write(safeJson(json) + '\n')
+    process.stdout.write(safeJson(json, this.mode.tty ? 2 : 0) + '\n')
   }
 
   protected toErrorJson(err: unknown): unknown {

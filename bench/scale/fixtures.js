@@ -28,7 +28,7 @@ export function benchTools(count) {
  */
 export async function writeBenchStore(root, dir, {servers, toolsPerServer, urlFor = (i) => `https://psa-${i}.example.test/mcp`}) {
   const {newToolRecord} = await import(join(root, 'dist', 'core', 'tool-record.js'))
-  const {definitionsFileName} = await import(join(root, 'dist', 'core', 'store', 'config-store.js'))
+  const {ConfigStore, definitionsFileName} = await import(join(root, 'dist', 'core', 'store', 'config-store.js'))
   const now = new Date().toISOString()
   const definitions = benchTools(toolsPerServer)
   const integrations = {}
@@ -41,7 +41,10 @@ export async function writeBenchStore(root, dir, {servers, toolsPerServer, urlFo
     writeFileSync(join(dir, 'definitions', definitionsFileName(name)), `${JSON.stringify(Object.fromEntries(definitions.map((d) => [d.name, d])))}\n`, {mode: 0o600})
   }
 
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify({integrations, version: 1})}\n`, {mode: 0o600})
+  // Through the store, as mcpctl itself writes it (validated, with its validated digest): the state a real store is in.
+  await new ConfigStore(dir).update((config) => {
+    Object.assign(config.integrations, integrations)
+  })
   return Object.keys(integrations)
 }
 

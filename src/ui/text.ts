@@ -70,6 +70,10 @@ const jsonEscape = (char: string) => {
  * the same character. `undefined` (which JSON.stringify turns into no text at all) is written as `null`.
  */
 export function safeJson(value: unknown, indent = 2): string {
-  const json = JSON.stringify(value, null, indent) as string | undefined
-  return (json ?? 'null').replaceAll(JSON_UNSAFE, jsonEscape)
+  const json = (JSON.stringify(value, null, indent) as string | undefined) ?? 'null'
+  // Every character JSON_UNSAFE matches is DEL or above; a plain scan for those is far cheaper than the Unicode-property
+  // pattern on megabytes of all-ASCII output (20,000 tools).
+  return NON_ASCII_OR_DEL.test(json) ? json.replaceAll(JSON_UNSAFE, jsonEscape) : json
 }
+
+const NON_ASCII_OR_DEL = /[\u007F-\uFFFF]/

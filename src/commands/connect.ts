@@ -12,7 +12,7 @@ interface ConnectResult {
 }
 
 export default class Connect extends BaseCommand {
-  static args = {name: Args.string({description: 'Integration name', required: true})}
+  static args = {name: Args.string({description: 'Integration name', ignoreStdin: true, required: true})}
   static description = `Re-authorize an OAuth integration (an expired grant, or new scopes) without losing its tools or policies.
 
 Runs the browser flow again (see integrations add) and replaces the stored tokens.`

@@ -6,7 +6,7 @@ import {planRemoval, type RemovalReceipt, requireIntegration} from '../core/inte
 import {yes} from '../flags.js'
 
 export default class Disconnect extends BaseCommand {
-  static args = {name: Args.string({description: 'Integration name', required: true})}
+  static args = {name: Args.string({description: 'Integration name', ignoreStdin: true, required: true})}
   static description = `Disconnect an integration: revoke its OAuth tokens, remove it with its tools, policies and stored secrets.
 
 OAuth refresh and access tokens are revoked at the authorization server (RFC 7009) when it offers revocation;

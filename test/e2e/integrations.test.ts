@@ -166,6 +166,12 @@ describe('integrations (CLI, HTTPS)', function () {
       assert.deepEqual((await run(['integrations', 'list', '--json'])).json(), [])
     })
 
+    it('a forgotten URL never turns the piped token into the URL', async () => {
+      const result = await run(['integrations', 'add', '--token-stdin', '--name', 'x'], {input: 'tok-PIPED-555'})
+      assert.equal(result.code, 2)
+      assert.doesNotMatch(result.stdout + result.stderr, /tok-PIPED-555/)
+    })
+
     it('in CI, a missing answer is an error naming the flag', async () => {
       const header = await start({auth: 'bare401'})
       const choice = await run(['integrations', 'add', header.url, '--name', 'x'])

@@ -7,7 +7,7 @@ import {AUTH_TYPES} from '../../core/store/store-format.js'
 import {allowHttp, oauthFlags, yes} from '../../flags.js'
 
 export default class IntegrationsAdd extends BaseCommand {
-  static args = {url: Args.string({description: 'MCP server URL (https://…)', required: true})}
+  static args = {url: Args.string({description: 'MCP server URL (https://…)', ignoreStdin: true, required: true})}
   static description = `Connect a remote MCP server: probe its auth, authenticate, discover its tools and seed a policy for each.
 
 Read-like tools (get, list, search, … or readOnlyHint) start as auto; everything else starts as

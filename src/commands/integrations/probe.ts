@@ -5,7 +5,7 @@ import type {ProbeResult} from '../../core/mcp/probe.js'
 import {allowHttp} from '../../flags.js'
 
 export default class IntegrationsProbe extends BaseCommand {
-  static args = {url: Args.string({description: 'MCP server URL (https://…)', required: true})}
+  static args = {url: Args.string({description: 'MCP server URL (https://…)', ignoreStdin: true, required: true})}
   static description = `Find out how a remote MCP server authenticates, without credentials.
 
 Sends one unauthenticated MCP initialize (and reads protected-resource metadata) and prints the verdict:

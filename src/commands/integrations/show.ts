@@ -17,7 +17,7 @@ interface IntegrationDetail extends IntegrationSummary {
 }
 
 export default class IntegrationsShow extends BaseCommand {
-  static args = {name: Args.string({description: 'Integration name', required: true})}
+  static args = {name: Args.string({description: 'Integration name', ignoreStdin: true, required: true})}
   static description = 'Show one integration: URL, auth (never the secret), token expiry, warnings, and every tool with its policy.'
   static examples = ['<%= config.bin %> <%= command.id %> acme', '<%= config.bin %> <%= command.id %> acme --json']
 

@@ -6,7 +6,7 @@ import type {ToolCallResult} from '../../core/tool-call.js'
 import {yes} from '../../flags.js'
 
 export default class ToolsCall extends BaseCommand {
-  static args = {tool: Args.string({description: 'Tool name, mcp:<server>:<tool>', required: true})}
+  static args = {tool: Args.string({description: 'Tool name, mcp:<server>:<tool>', ignoreStdin: true, required: true})}
   static description = `Call one tool on its server with the stored credentials, obeying its policy.
 
 disabled tools are refused; approval_needed tools ask on a terminal and need --yes otherwise;

@@ -276,12 +276,14 @@ export async function withSession<T>(
   ctx: Context,
   integration: Integration,
   work: (session: Session) => Promise<T>,
-  options: {authorization?: InteractiveAuthorization; timeoutMs?: number} = {},
+  options: {authorization?: InteractiveAuthorization; signal?: AbortSignal; timeoutMs?: number} = {},
 ): Promise<T> {
   const {openSession} = await import('./mcp/session.js')
-  const url = new URL(integration.url)
+  // Stored URLs were checked when added; plain http is only ever stored for loopback hosts added with --allow-http,
+  // and parseServerUrl still refuses it for any other host.
+  const url = parseServerUrl(integration.url, {allowHttp: true})
   const once = async (credentials: Credentials) => {
-    const session = await openSession(url, {credentials, timeoutMs: options.timeoutMs, transport: integration.transport})
+    const session = await openSession(url, {credentials, signal: options.signal, timeoutMs: options.timeoutMs, transport: integration.transport})
     try {
       return await work(session)
     } finally {
@@ -291,7 +293,7 @@ export async function withSession<T>(
 
   if (integration.auth.type !== 'oauth') return once(await credentialsFor(ctx, integration))
   const {OAuthConnection} = await import('./oauth/connection.js')
-  const connection = await OAuthConnection.open({ctx, interactive: options.authorization, name: integration.name})
+  const connection = await OAuthConnection.open({ctx, interactive: options.authorization, name: integration.name, signal: options.signal})
   return connection.run(() => once({provider: connection.provider, type: 'oauth'}))
 }
 

@@ -4,7 +4,7 @@ import {access} from 'node:fs/promises'
 
 import {diffDefinitions, formatDefinitionDiff} from './definition-diff.js'
 import {McpctlError, type ErrorKind} from './errors.js'
-import {credentialsFor, requireIntegration, type Context} from './integrations.js'
+import {requireIntegration, type Context, withSession} from './integrations.js'
 import {qualifiedToolName} from './names.js'
 import type {Permission, PolicySource} from './policy/permission.js'
 import {compareNames} from './policy/reset.js'
@@ -65,13 +65,7 @@ export interface SyncOptions {
 
 /** Connect, list every page of tools, close; bounded by `timeoutMs` whatever the server does. */
 async function discover(ctx: Context, integration: Integration, timeoutMs: number): Promise<Discovered> {
-  const {parseServerUrl} = await import('./mcp/endpoint.js')
-  const {openSession} = await import('./mcp/session.js')
   const {discoverTools} = await import('./mcp/discover.js')
-  // Stored URLs were checked when added; plain http is only ever stored for loopback hosts added with --allow-http,
-  // and parseServerUrl still refuses it for any other host.
-  const url = parseServerUrl(integration.url, {allowHttp: true})
-  const credentials = await credentialsFor(ctx, integration)
   const abort = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_resolve, reject) => {
@@ -81,15 +75,12 @@ async function discover(ctx: Context, integration: Integration, timeoutMs: numbe
       abort.abort()
     }, timeoutMs)
   })
-  const work = (async () => {
-    const session = await openSession(url, {credentials, signal: abort.signal, timeoutMs, transport: integration.transport})
-    // Opened after the deadline passed: nobody waits for it any more, but it must still be closed.
-    if (abort.signal.aborted) {
-      await session.close().catch(() => {})
-      throw new McpctlError('server', `${integration.name}: no answer within the deadline`)
-    }
-
-    try {
+  // withSession closes the session whatever happens, also one opened after the deadline passed.
+  const work = withSession(
+    ctx,
+    integration,
+    async (session): Promise<Discovered> => {
+      if (abort.signal.aborted) throw new McpctlError('server', `${integration.name}: no answer within the deadline`)
       const discovery = await discoverTools(session)
       const server = session.client.getServerVersion()
       return {
@@ -98,10 +89,9 @@ async function discover(ctx: Context, integration: Integration, timeoutMs: numbe
         transport: session.transport,
         warnings: discovery.warnings,
       }
-    } finally {
-      await session.close().catch(() => {})
-    }
-  })()
+    },
+    {signal: abort.signal, timeoutMs},
+  )
   work.catch(() => {}) // its failure after the deadline has already been reported as the timeout
   try {
     return await Promise.race([work, deadline])

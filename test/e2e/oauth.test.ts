@@ -125,6 +125,17 @@ describe('OAuth (CLI, HTTPS, oidc-provider)', function () {
     assert.ok(Date.parse(storedGrant().grant.expiresAt) > Date.now(), 'the refreshed tokens were saved')
   })
 
+  it('tools sync uses the stored grant, refreshing it first when expired', async () => {
+    await world()
+    assert.equal((await add()).code, 0)
+    editGrant((grant) => {
+      grant.expiresAt = new Date(Date.now() - 60_000).toISOString()
+    })
+    const sync = await run(['tools', 'sync', 'secure', '--json'], {BROWSER: undefined})
+    assert.equal(sync.code, 0, sync.stderr)
+    assert.equal(as.refreshCount(), 1)
+  })
+
   it('an invalid grant says to re-authorize with connect; connect does so and keeps the policies', async () => {
     await world()
     assert.equal((await add()).code, 0)

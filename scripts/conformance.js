@@ -42,7 +42,7 @@ function ensureRunner() {
   if (existsSync(NODE22) && existsSync(RUNNER)) return
   console.log(`Installing the conformance runner and Node 22 into ${relative(root, toolDir)}/ (once) …`)
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {cwd: toolDir, stdio: 'inherit'})
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: toolDir, stdio: 'inherit'})
   if (result.status !== 0 || !existsSync(NODE22) || !existsSync(RUNNER)) {
     console.error(red(`Could not install the conformance runner (npm ci in ${toolDir} exited ${result.status}).`))
     process.exit(1)

@@ -134,6 +134,8 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
       ...request.authorization,
       ...request.oauth,
       allowHttp: request.allowHttp,
+      // The MCP spec's scope selection: --scope, else the challenge's `scope`, else (in authorizeServer) the PRM's.
+      scope: request.oauth?.scope ?? probe?.oauth?.challengeScope,
       resourceMetadataUrl: probe?.oauth?.resourceMetadataUrl,
       serverUrl: url,
     })
@@ -150,15 +152,29 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
   progress.step(`Connecting to ${url.href}`)
   const {openSession} = await import('./mcp/session.js')
   const {discoverTools} = await import('./mcp/discover.js')
-  const session = await openSession(url, {credentials, transport: probe?.transport})
   let discovery
   let serverVersion
+  let transport: Transport
   try {
-    progress.step('Discovering tools')
-    discovery = await discoverTools(session)
-    serverVersion = session.client.getServerVersion()
-  } finally {
-    await session.close()
+    const session = await openSession(url, {credentials, transport: probe?.transport})
+    transport = session.transport
+    try {
+      progress.step('Discovering tools')
+      discovery = await discoverTools(session)
+      serverVersion = session.client.getServerVersion()
+    } finally {
+      await session.close()
+    }
+  } catch (error) {
+    // Some servers let `initialize` through unauthenticated and ask for credentials only on tools/list.
+    if (auth === 'none' && error instanceof McpctlError && error.kind === 'auth') {
+      throw new McpctlError('auth', error.message, {
+        cause: error,
+        hint: 'The server accepted the probe without credentials but refused to list tools: add it again with --auth oauth, --auth bearer or --auth header.',
+      })
+    }
+
+    throw error
   }
 
   // Only now, with the credential proven, is anything stored; a failure from here on removes what was saved.
@@ -193,7 +209,7 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
     server: serverVersion ? {name: serverVersion.name, version: serverVersion.version} : undefined,
     syncedAt: now,
     tools,
-    transport: session.transport,
+    transport,
     updatedAt: now,
     url: url.href,
     warnings: discovery.warnings,

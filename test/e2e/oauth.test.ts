@@ -169,6 +169,15 @@ describe('OAuth (CLI, HTTPS, oidc-provider)', function () {
     assert.equal(call.code, 0, call.stderr)
   })
 
+  it('with $BROWSER set, tools call steps up the scopes by itself (once) and the call goes through', async () => {
+    await world({as: {scopes: ['mcp', 'tools:admin']}, rs: {toolScopes: {admin_reset: 'tools:admin'}}})
+    assert.equal((await add(['--scope', 'mcp'])).code, 0)
+    const call = await run(['tools', 'call', 'mcp:secure:admin_reset', '--yes', '--json'], {BROWSER: browserCommand})
+    assert.equal(call.code, 0, call.stderr)
+    assert.match(call.stderr, /asks for more access/)
+    assert.deepEqual(storedGrant().grant.scopes.sort(), ['mcp', 'tools:admin'])
+  })
+
   describe('disconnect revokes', () => {
     it('both tokens, and removes everything', async () => {
       await world()

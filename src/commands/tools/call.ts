@@ -44,9 +44,9 @@ Exits 1 when the tool reports an error.`
       if (!approved) throw new McpctlError('interrupted', 'Not called.')
     }
 
-    // A scope step-up may run the browser flow, but only where a person is there to complete it.
+    // A scope step-up runs the browser flow where one can run: a terminal, or $BROWSER (as for integrations add).
     const {browserAuthorization} = await import('../../ui/browser.js')
-    const {authorization} = this.canPrompt ? browserAuthorization({canPrompt: true}) : {authorization: undefined}
+    const {authorization} = browserAuthorization({canPrompt: this.canPrompt})
     const result = await callTool(ctx, {approved, args: toolArgs as Record<string, unknown>, name: args.tool}, {authorization})
     if (result.isError) process.exitCode = ExitCode.error
     if (!this.jsonEnabled()) {

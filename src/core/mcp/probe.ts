@@ -22,7 +22,14 @@ export interface ProbeResult {
   /** Scheme of the WWW-Authenticate challenge, when any (e.g. `Bearer`). */
   challenge?: string
   /** Protected-resource metadata, when the server publishes it (auth `oauth`). */
-  oauth?: {authorizationServers: string[]; resource?: string; resourceMetadataUrl: string; scopes?: string[]}
+  oauth?: {
+    authorizationServers: string[]
+    /** `scope` of the WWW-Authenticate challenge: what the server says this request needs (MCP scope selection). */
+    challengeScope?: string
+    resource?: string
+    resourceMetadataUrl: string
+    scopes?: string[]
+  }
 }
 
 export const PROBE_TIMEOUT_MS = 15_000
@@ -261,7 +268,7 @@ async function authVerdict(url: URL, response: Response, transport: Transport, f
     return {
       ...base,
       auth: 'oauth',
-      oauth: metadata,
+      oauth: typeof challenge.params.scope === 'string' && challenge.params.scope ? {...metadata, challengeScope: challenge.params.scope} : metadata,
       reason: `HTTP ${status}; protected-resource metadata at ${metadata.resourceMetadataUrl} names the authorization server ${metadata.authorizationServers[0]}${mismatch}`,
     }
   }

@@ -15,7 +15,11 @@ describe('oauth: the flow in a real browser (headless Chromium)', function () {
 
   before(async function () {
     const playwright = await import('playwright-core').catch(() => undefined)
-    if (!playwright || !existsSync(CHROMIUM)) this.skip()
+    // CI installs Chromium (.ci/run), so there a missing browser is a failure; on a workstation without one, a skip.
+    if (!playwright || !existsSync(CHROMIUM)) {
+      if (process.env.CI) throw new Error(`${CHROMIUM} or playwright-core is missing: install them (apt-get install -y chromium)`)
+      this.skip()
+    }
     browser = await playwright!.chromium.launch({
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       executablePath: CHROMIUM,

@@ -84,6 +84,8 @@ describe('probeServer', () => {
     assert.equal(result.challenge, 'Bearer')
     assert.deepEqual(result.oauth, {
       authorizationServers: ['https://auth.example.test/tenant'],
+      // The challenge's scope="mcp": what the MCP spec's scope selection asks for first.
+      challengeScope: 'mcp',
       resource: server.url,
       resourceMetadataUrl: `${server.origin}/.well-known/oauth-protected-resource/mcp`,
       scopes: ['mcp', 'read'],

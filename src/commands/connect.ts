@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {usageError} from '../core/errors.js'
 import {allowHttp, oauthFlags} from '../flags.js'
 
 interface ConnectResult {
@@ -29,35 +28,17 @@ Runs the browser flow again (see integrations add) and replaces the stored token
 
   async run(): Promise<ConnectResult> {
     const {args, flags} = await this.parse(Connect)
-    let clientSecret: string | undefined
-    if (flags['client-secret-env']) {
-      clientSecret = process.env[flags['client-secret-env']]
-      if (!clientSecret) throw usageError(`Environment variable ${flags['client-secret-env']} (--client-secret-env) is not set.`)
-    } else if (flags['client-secret-stdin']) {
-      const {readStdin} = await import('../ui/stdin.js')
-      clientSecret = await readStdin('--client-secret-stdin')
-    }
-
-    const interrupt = new AbortController()
-    const onSigint = () => interrupt.abort()
-    process.once('SIGINT', onSigint)
+    const {oauthFromFlags} = await import('../ui/browser.js')
+    const oauth = await oauthFromFlags(flags, this.canPrompt)
     try {
-      const {browserAuthorization} = await import('../ui/browser.js')
-      const browser = browserAuthorization({
-        callbackPort: flags['callback-port'],
-        canPrompt: this.canPrompt,
-        noBrowser: flags['no-browser'],
-        signal: interrupt.signal,
-        timeoutMs: flags.timeout * 1000,
-      })
       const {reauthorizeIntegration, requireIntegration} = await import('../core/integrations.js')
       requireIntegration(await this.store.read(), args.name)
-      if (!browser.authorization) throw browser.unavailable!
+      if (!oauth.authorization) throw oauth.unavailable!
       const result = await reauthorizeIntegration({secrets: this.secrets, store: this.store}, args.name, {
         allowHttp: flags['allow-http'],
-        authorization: browser.authorization,
+        authorization: oauth.authorization,
         insecureStorage: flags['insecure-storage'],
-        oauth: {clientId: flags['client-id'], clientMetadataUrl: flags['client-metadata-url'], clientSecret, scope: flags.scope},
+        oauth: oauth.oauth,
       })
       if (!this.jsonEnabled()) {
         this.log(`Re-authorized ${result.name}: scopes ${result.scopes.join(' ') || '(none)'}${result.expiresAt ? `, access token expires ${result.expiresAt}` : ''}.`)
@@ -65,7 +46,7 @@ Runs the browser flow again (see integrations add) and replaces the stored token
 
       return result
     } finally {
-      process.removeListener('SIGINT', onSigint)
+      oauth.release()
     }
   }
 }

@@ -78,3 +78,45 @@ function runBrowserCommand(command: string, url: URL): Promise<void> {
     })
   })
 }
+
+/** The OAuth flags shared by `integrations add` and `connect` (see flags.ts `oauthFlags`), as read from oclif. */
+export interface OAuthFlagValues {
+  'callback-port'?: number
+  'client-id'?: string
+  'client-metadata-url'?: string
+  'client-secret-env'?: string
+  'client-secret-stdin'?: boolean
+  'no-browser'?: boolean
+  scope?: string
+  timeout: number
+}
+
+/**
+ * Turn the OAuth flags into the client choice and the browser flow, with Ctrl-C aborting the flow (its listener
+ * closes, nothing is stored). Call `release()` when the command is done.
+ */
+export async function oauthFromFlags(flags: OAuthFlagValues, canPrompt: boolean) {
+  let clientSecret: string | undefined
+  if (flags['client-secret-env']) {
+    clientSecret = process.env[flags['client-secret-env']]
+    if (!clientSecret) throw new McpctlError('usage', `Environment variable ${flags['client-secret-env']} (--client-secret-env) is not set.`)
+  } else if (flags['client-secret-stdin']) {
+    const {readStdin} = await import('./stdin.js')
+    clientSecret = await readStdin('--client-secret-stdin')
+  }
+
+  const interrupt = new AbortController()
+  const onSigint = () => interrupt.abort()
+  process.once('SIGINT', onSigint)
+  return {
+    ...browserAuthorization({
+      callbackPort: flags['callback-port'],
+      canPrompt,
+      noBrowser: flags['no-browser'],
+      signal: interrupt.signal,
+      timeoutMs: flags.timeout * 1000,
+    }),
+    oauth: {clientId: flags['client-id'], clientMetadataUrl: flags['client-metadata-url'], clientSecret, scope: flags.scope},
+    release: () => process.removeListener('SIGINT', onSigint),
+  }
+}

@@ -64,26 +64,8 @@ stores only the name of an environment variable (for CI).`
     if (secret && auth === 'none') throw usageError('A token was given but --auth none needs none.')
     if (secret && auth === 'oauth') throw usageError('--token-stdin/--token-env are for bearer or header auth; OAuth gets its tokens in the browser.')
 
-    let clientSecret: string | undefined
-    if (flags['client-secret-env']) {
-      clientSecret = process.env[flags['client-secret-env']]
-      if (!clientSecret) throw usageError(`Environment variable ${flags['client-secret-env']} (--client-secret-env) is not set.`)
-    } else if (flags['client-secret-stdin']) {
-      const {readStdin} = await import('../../ui/stdin.js')
-      clientSecret = await readStdin('--client-secret-stdin')
-    }
-
-    const interrupt = new AbortController()
-    const onSigint = () => interrupt.abort()
-    process.once('SIGINT', onSigint)
-    const {browserAuthorization} = await import('../../ui/browser.js')
-    const browser = browserAuthorization({
-      callbackPort: flags['callback-port'],
-      canPrompt: this.canPrompt,
-      noBrowser: flags['no-browser'],
-      signal: interrupt.signal,
-      timeoutMs: flags.timeout * 1000,
-    })
+    const {oauthFromFlags} = await import('../../ui/browser.js')
+    const oauth = await oauthFromFlags(flags, this.canPrompt)
 
     const {flagAnswers, promptAnswers} = await import('../../ui/add-answers.js')
     const answers = this.canPrompt ? promptAnswers() : flagAnswers()
@@ -95,10 +77,10 @@ stores only the name of an environment variable (for CI).`
       {
         allowHttp: flags['allow-http'],
         auth,
-        authorization: browser.authorization,
+        authorization: oauth.authorization,
         headerName: flags['header-name'],
-        noAuthorization: browser.unavailable,
-        oauth: {clientId: flags['client-id'], clientMetadataUrl: flags['client-metadata-url'], clientSecret, scope: flags.scope},
+        noAuthorization: oauth.unavailable,
+        oauth: oauth.oauth,
         insecureStorage: flags['insecure-storage'],
         name: flags.name,
         secret,
@@ -106,7 +88,7 @@ stores only the name of an environment variable (for CI).`
       },
       answers,
       {step: (message) => this.jsonEnabled() || this.note(`${message}…`)},
-    ).finally(() => process.removeListener('SIGINT', onSigint))
+    ).finally(oauth.release)
 
     if (!this.jsonEnabled()) await this.render(result)
     return result

@@ -122,6 +122,6 @@ export async function setPoliciesFromLines(
   return updatePolicies(ctx.store, (config) => {
     const plan = planPolicyLines(config, request.text, request.filter)
     applyPolicyChanges(config, plan.changes, new Date().toISOString())
-    return {changed: plan.changes.length > 0, result: {...plan, dryRun: false}}
+    return {changes: plan.changes, result: {...plan, dryRun: false}}
   })
 }

@@ -121,10 +121,10 @@ export async function setPolicies(
 ): Promise<PolicySetResult> {
   const plan = (config: Config) => planPolicySet(config, request.patterns, request.level, request.filter)
   if (request.dryRun) return {...plan(await ctx.store.read()), dryRun: true, level: request.level}
-  return ctx.store.update((config) => {
+  return updatePolicies(ctx.store, (config) => {
     const result = plan(config)
     applyPolicyChanges(config, result.changes, new Date().toISOString())
-    return {...result, dryRun: false, level: request.level}
+    return {changes: result.changes, result: {...result, dryRun: false, level: request.level}}
   })
 }
 
@@ -137,16 +137,18 @@ class NothingToWrite<T> extends Error {
 
 /**
  * A planning update under the store lock that writes only when the plan changes something, so re-applying the
- * same policy leaves the file (and its modification time) alone.
+ * same policy leaves the file (and its modification time) alone; and that tells the store which integrations the
+ * changes touched, so only those are validated again before the write.
  */
 export async function updatePolicies<T>(
   store: Context['store'],
-  change: (config: Config) => {changed: boolean; result: T},
+  change: (config: Config) => {changes: {server: string}[]; result: T},
 ): Promise<T> {
   try {
-    return await store.update((config) => {
-      const {changed, result} = change(config)
-      if (!changed) throw new NothingToWrite(result)
+    return await store.update((config, tx) => {
+      const {changes, result} = change(config)
+      if (changes.length === 0) throw new NothingToWrite(result)
+      tx.onlyChanged(changes.map((c) => c.server))
       return result
     })
   } catch (error) {

@@ -381,6 +381,6 @@ export async function applyPolicyFile(
       resets.filter((c): c is ResetChange => c !== undefined),
       now,
     )
-    return {changed: p.changes.length > 0, result: result(p, false)}
+    return {changes: p.changes, result: result(p, false)}
   })
 }

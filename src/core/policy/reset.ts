@@ -108,7 +108,7 @@ export async function resetPolicies(
   return updatePolicies(ctx.store, (config) => {
     const result = plan(config)
     applyResets(config, result.changes, new Date().toISOString())
-    return {changed: result.changes.length > 0, result: {...result, dryRun: false}}
+    return {changes: result.changes, result: {...result, dryRun: false}}
   })
 }
 

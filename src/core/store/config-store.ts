@@ -26,6 +26,11 @@ export interface StoreTransaction {
   definitions(integration: string): Promise<Record<string, ToolDefinition>>
   setDefinitions(integration: string, definitions: Record<string, ToolDefinition>): void
   deleteDefinitions(integration: string): void
+  /**
+   * Promise that the change touches only these integrations (policy edits): validation before the write then covers
+   * them and the top level, not 20,000 untouched tools. Without it, the whole config is validated.
+   */
+  onlyChanged(integrations: Iterable<string>): void
 }
 
 export type ConfigStoreOptions = {
@@ -128,6 +133,7 @@ export class ConfigStore {
 
       const config = await this.read()
       const pending = new Map<string, Record<string, ToolDefinition> | null>()
+      let limited: Set<string> | undefined
       let open = true
       const assertOpen = () => {
         if (!open) throw new Error('StoreTransaction used after its update() finished')
@@ -144,6 +150,11 @@ export class ConfigStore {
           assertOpen()
           pending.set(integration, null)
         },
+        onlyChanged(integrations) {
+          assertOpen()
+          limited ??= new Set()
+          for (const name of integrations) limited.add(name)
+        },
         setDefinitions(integration, definitions) {
           assertOpen()
           pending.set(integration, definitions)
@@ -158,12 +169,18 @@ export class ConfigStore {
       }
 
       const {Config: schema} = await import('./schema.js')
-      const checked = schema.safeParse(config)
+      const subject = limited
+        ? {...config, integrations: Object.fromEntries([...limited].filter((name) => config.integrations[name]).map((name) => [name, config.integrations[name]]))}
+        : config
+      const checked = schema.safeParse(subject)
       if (!checked.success) {
-        throw new McpctlError('error', `Refusing to write an invalid config (${describeIssue(checked.error.issues[0], config)}); nothing was written.`, {
+        throw new McpctlError('error', `Refusing to write an invalid config (${describeIssue(checked.error.issues[0], subject)}); nothing was written.`, {
           hint: 'This is a bug in mcpctl; please report it.',
         })
       }
+
+      // What is written is what was validated: the checked integrations as zod returned them, the rest as loaded.
+      const validated = limited ? {...config, integrations: {...config.integrations, ...checked.data.integrations}} : checked.data
 
       const writes = [...pending].filter((entry): entry is [string, Record<string, ToolDefinition>] => entry[1] !== null)
       const deletes = [...pending].filter(([, definitions]) => definitions === null).map(([integration]) => integration)
@@ -175,7 +192,7 @@ export class ConfigStore {
       await Promise.all(writes.map(([integration, definitions]) => writePrivateFile(this.definitionsFile(integration), `${JSON.stringify(definitions)}\n`)))
       lock.assertHeld()
       // Compact on purpose: with 20,000 tools, indentation costs parse and write time on every command.
-      const content = Buffer.from(`${JSON.stringify(checked.data)}\n`)
+      const content = Buffer.from(`${JSON.stringify(validated)}\n`)
       await writePrivateFile(this.file, content)
       await writePrivateFile(this.validatedDigestFile, validatedDigest(content))
       await Promise.all(deletes.map((integration) => unlink(this.definitionsFile(integration)).catch(ignoreMissing)))

@@ -346,6 +346,30 @@ describe('ConfigStore', () => {
     })
   })
 
+  describe('onlyChanged', () => {
+    it('validates the integrations a change names, refusing an invalid one, and keeps the others as they were', async () => {
+      await store.update((config) => {
+        config.integrations.a = {...integration('a'), tools: {x: tool('x', 'fine')}}
+        config.integrations.b = {...integration('b'), tools: {y: tool('y', 'fine')}}
+      })
+      await assert.rejects(
+        store.update((config, tx) => {
+          tx.onlyChanged(['a'])
+          ;(config.integrations.a.tools.x.policy as {permission: string}).permission = 'sometimes'
+        }),
+        /Refusing to write an invalid config \(integrations\.a\.tools\.x\.policy\.permission/,
+      )
+      await store.update((config, tx) => {
+        tx.onlyChanged(['a'])
+        config.integrations.a.tools.x.policy.permission = 'disabled'
+      })
+      const after = await store.read()
+      assert.equal(after.integrations.a.tools.x.policy.permission, 'disabled')
+      assert.deepEqual(Object.keys(after.integrations).sort(), ['a', 'b'])
+      assert.equal(after.integrations.b.tools.y.description, 'fine')
+    })
+  })
+
   describe('leftovers of killed writers', () => {
     it('reads past and cleans stale temp files on the next update', async () => {
       await store.update((config, tx) => {

@@ -5,21 +5,12 @@ import {McpctlError} from '../../../src/core/errors.js'
 import {OAuthConnection} from '../../../src/core/oauth/connection.js'
 import {followAuthorization} from '../../helpers/oauth/browser.js'
 import {authorizeWithBrowser, callTool, type OAuthWorld, startOAuthWorld, testBrowser} from '../../helpers/oauth/world.js'
+import {rejection} from '../../helpers/rejection.js'
 
 const silent = () => {}
 
 /** Every secret the grant holds, for "never in a message" checks. */
 const secretsOf = (grant: {tokens: {access_token: string; refresh_token?: string}}) => [grant.tokens.access_token, grant.tokens.refresh_token].filter(Boolean) as string[]
-
-async function rejection(promise: Promise<unknown>): Promise<McpctlError> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof McpctlError, `expected McpctlError, got ${String(error)}`)
-    return error
-  }
-  assert.fail('expected a rejection')
-}
 
 describe('oauth: authorization code flow against a real authorization server', function () {
   let world: OAuthWorld

@@ -12,21 +12,12 @@ import {loadIntegrationGrant, saveIntegrationGrant} from '../../../src/core/oaut
 import type {OAuthGrant} from '../../../src/core/oauth/grant.js'
 import {testCa} from '../../helpers/ca.js'
 import {authorizeWithBrowser, callTool, type OAuthWorld, seedIntegration, startOAuthWorld, testBrowser} from '../../helpers/oauth/world.js'
+import {rejection} from '../../helpers/rejection.js'
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'refresh-child.ts')
 const silent = () => {}
 const expired = (grant: OAuthGrant): OAuthGrant => ({...grant, expiresAt: new Date(Date.now() - 1000).toISOString()})
 const hash = (token: string) => createHash('sha256').update(token).digest('hex')
-
-async function rejection(promise: Promise<unknown>): Promise<McpctlError> {
-  try {
-    await promise
-  } catch (error) {
-    assert.ok(error instanceof McpctlError, `expected McpctlError, got ${String(error)}`)
-    return error
-  }
-  assert.fail('expected a rejection')
-}
 
 describe('oauth: using a stored grant (refresh, 401, step-up)', function () {
   let world: OAuthWorld

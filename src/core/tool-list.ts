@@ -1,5 +1,6 @@
 // The rows of `tools list`: every tool of every integration as `mcp:<server>:<tool>` with its policy.
 import {qualifiedToolName} from './names.js'
+import {compilePatterns} from './policy/pattern.js'
 import type {Permission, PolicySource, ToolClass} from './policy/permission.js'
 import type {Config} from './store/schema.js'
 
@@ -17,12 +18,15 @@ export interface ToolRow {
 
 export interface ToolListFilter {
   changed?: boolean
+  /** Exact names or globs (`mcp:*:delete_*`); a tool is listed when any of them matches. */
+  patterns?: string[]
   permission?: Permission
   server?: string
 }
 
 export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[] {
   const rows: ToolRow[] = []
+  const patterns = filter.patterns?.length ? compilePatterns(filter.patterns) : undefined
   const servers = filter.server ? [filter.server] : Object.keys(config.integrations).sort()
   for (const server of servers) {
     const integration = config.integrations[server]
@@ -30,11 +34,13 @@ export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[
     for (const tool of Object.values(integration.tools)) {
       if (filter.permission && tool.policy.permission !== filter.permission) continue
       if (filter.changed && !tool.changed) continue
+      const name = qualifiedToolName(server, tool.name)
+      if (patterns && !patterns.matchesAny(name)) continue
       rows.push({
         changed: Boolean(tool.changed),
         class: tool.class,
         description: tool.description,
-        name: qualifiedToolName(server, tool.name),
+        name,
         permission: tool.policy.permission,
         reason: tool.policy.reason,
         server,

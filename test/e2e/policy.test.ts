@@ -44,6 +44,18 @@ describe('policy set and tools list (CLI)', () => {
     assert.doesNotMatch(result.stdout, /\u001B\[/)
   })
 
+  it('lists only the tools matching the patterns given', async () => {
+    const result = await sandbox.run(['tools', 'list', 'mcp:*:delete_*', 'mcp:acme:run_script', '--json'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.deepEqual(result.json().map((r: {name: string}) => r.name).sort(), [
+      'mcp:acme:delete_ticket',
+      'mcp:acme:delete_user',
+      'mcp:acme:run_script',
+      'mcp:ninja:delete_ticket',
+      'mcp:ninja:delete_user',
+    ])
+  })
+
   it('sets one tool by exact name', async () => {
     const result = await sandbox.run(['policy', 'set', 'mcp:acme:delete_ticket', 'disabled', '--json'])
     assert.equal(result.code, 0, result.stderr)

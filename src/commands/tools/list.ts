@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import type {Permission} from '../../core/policy/permission.js'
@@ -6,6 +6,9 @@ import {listTools, type ToolRow} from '../../core/tool-list.js'
 import {permissionFilter, serverFilter} from '../../flags.js'
 
 export default class ToolsList extends BaseCommand {
+  static args = {
+    patterns: Args.string({description: 'Only tools matching these names or globs (mcp:<server>:<tool>, * and ? within a segment)', ignoreStdin: true}),
+  }
   static description = `List every tool of every integration as mcp:<server>:<tool> with its permission.
 
 Permissions: auto (the agent may call it), approval_needed (a person approves each call),
@@ -13,6 +16,7 @@ disabled (never called). SOURCE says whether mcpctl seeded it (default) or a per
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --server acme --permission auto',
+    "<%= config.bin %> <%= command.id %> 'mcp:*:delete_*' 'mcp:*:reset_*'",
     '<%= config.bin %> <%= command.id %> --json | jq -r \'.[] | select(.permission=="auto") | .name\'',
     '<%= config.bin %> <%= command.id %> | cut -f1,2    # piped: tab-separated, no header',
   ]
@@ -21,16 +25,22 @@ disabled (never called). SOURCE says whether mcpctl seeded it (default) or a per
     permission: permissionFilter,
     server: serverFilter,
   }
+  static strict = false
 
   async run(): Promise<ToolRow[]> {
-    const {flags} = await this.parse(ToolsList)
+    const {argv, flags} = await this.parse(ToolsList)
     const config = await this.store.read()
     if (flags.server) {
       const {requireIntegration} = await import('../../core/integrations.js')
       requireIntegration(config, flags.server)
     }
 
-    const rows = listTools(config, {changed: flags.changed, permission: flags.permission as Permission | undefined, server: flags.server})
+    const rows = listTools(config, {
+      changed: flags.changed,
+      patterns: argv as string[],
+      permission: flags.permission as Permission | undefined,
+      server: flags.server,
+    })
     if (!this.jsonEnabled()) {
       if (rows.length === 0) this.note(Object.keys(config.integrations).length === 0 ? 'No integrations yet. Add one with `mcpctl integrations add <url>`.' : 'No tools match.')
       const {permissionColour} = await import('../../ui/output.js')

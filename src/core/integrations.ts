@@ -405,8 +405,12 @@ export async function removeIntegration(ctx: Context, name: string): Promise<Rem
 
 export interface IntegrationSummary {
   auth: AuthType
+  /** Tools whose definition changed at the last sync (see `tools list --changed`). */
+  changed: number
   name: string
   permissions: Record<Permission, number>
+  /** `ok`, or what needs attention: an unset credential variable, an expired token, changed tools, warnings. */
+  status: string
   syncedAt?: string
   tools: number
   transport: Transport
@@ -414,14 +418,27 @@ export interface IntegrationSummary {
   warnings: number
 }
 
-export function summarizeIntegration(integration: Integration): IntegrationSummary {
+export function summarizeIntegration(integration: Integration, env: NodeJS.ProcessEnv = process.env, now = Date.now()): IntegrationSummary {
   const permissions: Record<Permission, number> = {approval_needed: 0, auto: 0, disabled: 0}
   const tools = Object.values(integration.tools)
-  for (const tool of tools) permissions[tool.policy.permission]++
+  let changed = 0
+  for (const tool of tools) {
+    permissions[tool.policy.permission]++
+    if (tool.changed) changed++
+  }
+
+  const {auth} = integration
+  const notes: string[] = []
+  if ('secret' in auth && auth.secret.kind === 'env' && !env[auth.secret.variable]) notes.push(`$${auth.secret.variable} unset`)
+  if (auth.type === 'oauth' && auth.expiresAt && Date.parse(auth.expiresAt) < now) notes.push('token expired (refreshed on use)')
+  if (changed > 0) notes.push(`${changed} changed`)
+  if (integration.warnings.length > 0) notes.push(`${integration.warnings.length} warning${integration.warnings.length === 1 ? '' : 's'}`)
   return {
     auth: integration.auth.type,
+    changed,
     name: integration.name,
     permissions,
+    status: notes.length > 0 ? notes.join(', ') : 'ok',
     syncedAt: integration.syncedAt,
     tools: tools.length,
     transport: integration.transport,

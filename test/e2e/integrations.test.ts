@@ -144,6 +144,9 @@ describe('integrations (CLI, HTTPS)', function () {
       assert.equal(show.secretStorage, 'env:ITG_KEY')
       assert.doesNotMatch(configFiles(sandbox.dir), /itg-KEY-99/)
       assert.equal(existsSync(join(sandbox.dir, 'secrets.json')), false)
+      const listed = async (env: Record<string, string | undefined>) => (await run(['integrations', 'list', '--json'], {env})).json()[0].status
+      assert.equal(await listed({ITG_KEY: 'itg-KEY-99'}), 'ok')
+      assert.equal(await listed({ITG_KEY: undefined}), '$ITG_KEY unset', 'a CI job sees the missing variable before a call fails')
     })
 
     it('refuses a wrong token with the auth exit code, stores nothing, and never echoes the token', async () => {

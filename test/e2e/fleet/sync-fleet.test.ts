@@ -125,9 +125,8 @@ describe('tools sync (CLI)', () => {
       fixtureIntegration('globex', [], globex.url),
       fixtureIntegration('silent', [], `${silent.origin}/mcp`),
     ])
-    const started = Date.now()
+    // The silent server never answers: the command still ends (its per-server deadline), with the others synced.
     const result = await sandbox.run(['tools', 'sync', '--timeout', '2', '--json'])
-    const elapsed = Date.now() - started
     assert.equal(result.code, 5, result.stderr)
     const json = result.json<SyncJson>()
     assert.equal(json.failed, 2)
@@ -139,7 +138,6 @@ describe('tools sync (CLI)', () => {
     assert.equal(byName.dead.error?.kind, 'server')
     assert.equal(byName.silent.ok, false)
     assert.match(byName.silent.error!.message, /within 2 s/)
-    assert.ok(elapsed < 10_000, `sync took ${elapsed} ms`)
     assert.equal((await tools()).length, 5)
   })
 

@@ -223,14 +223,13 @@ describe('SecretStore', () => {
     it('gives up on a hanging keyring after the timeout, aborting the call', async () => {
       const keyring = fakeKeyring('hang')
       const store = new SecretStore(secretsDir, {keyring: keyring.factory, keyringTimeoutMs: 100})
-      const started = performance.now()
+      // The fake never answers: without the timeout this would hang until mocha's own limit and fail.
       await assert.rejects(store.save('acme', SECRET, {allowFile: false}), (error: unknown) => {
         noLeak(error)
         assert.equal((error as McpctlError).kind, 'usage')
         assert.match(String((error as McpctlError).detail?.keyring), /no answer within 100 ms/)
         return true
       })
-      assert.ok(performance.now() - started < 2000)
       assert.ok(keyring.signals.length > 0 && keyring.signals.every((signal) => signal.aborted))
 
       assert.deepEqual(await store.save('acme', SECRET, {allowFile: true}), {account: 'acme', kind: 'file'})

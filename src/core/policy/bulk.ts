@@ -5,7 +5,7 @@ import {type Context, requireIntegration} from '../integrations.js'
 import type {Config} from '../store/schema.js'
 import {compilePatterns} from './pattern.js'
 import {isPermission, PERMISSIONS} from './permission.js'
-import {applyPolicyChanges, describeFilter, planAssignments, type PolicyAssignment, type PolicyPlan, type ToolFilter, updatePolicies} from './plan.js'
+import {applyPolicyChanges, describeFilter, planAssignments, type PolicyAssignment, type PolicyPlan, type ToolFilter, planAndApply} from './plan.js'
 
 /** One `<pattern> <level>` line, with its 1-based line number in the input. */
 export interface PolicyLine extends PolicyAssignment {
@@ -118,10 +118,10 @@ export async function setPoliciesFromLines(
   ctx: Pick<Context, 'store'>,
   request: {dryRun?: boolean; filter?: ToolFilter; text: string},
 ): Promise<PolicyLinesResult> {
-  if (request.dryRun) return {...planPolicyLines(await ctx.store.read(), request.text, request.filter), dryRun: true}
-  return updatePolicies(ctx.store, (config) => {
-    const plan = planPolicyLines(config, request.text, request.filter)
-    applyPolicyChanges(config, plan.changes, new Date().toISOString())
-    return {changes: plan.changes, result: {...plan, dryRun: false}}
-  })
+  return planAndApply(
+    ctx.store,
+    request.dryRun,
+    (config) => planPolicyLines(config, request.text, request.filter),
+    (config, plan, now) => applyPolicyChanges(config, plan.changes, now),
+  )
 }

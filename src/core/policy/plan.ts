@@ -119,13 +119,12 @@ export async function setPolicies(
   ctx: Pick<Context, 'store'>,
   request: {dryRun?: boolean; filter?: ToolFilter; level: Permission; patterns: string[]},
 ): Promise<PolicySetResult> {
-  const plan = (config: Config) => planPolicySet(config, request.patterns, request.level, request.filter)
-  if (request.dryRun) return {...plan(await ctx.store.read()), dryRun: true, level: request.level}
-  return updatePolicies(ctx.store, (config) => {
-    const result = plan(config)
-    applyPolicyChanges(config, result.changes, new Date().toISOString())
-    return {changes: result.changes, result: {...result, dryRun: false, level: request.level}}
-  })
+  return planAndApply(
+    ctx.store,
+    request.dryRun,
+    (config) => ({...planPolicySet(config, request.patterns, request.level, request.filter), level: request.level}),
+    (config, plan, now) => applyPolicyChanges(config, plan.changes, now),
+  )
 }
 
 /** Thrown inside a store update to leave without writing: nothing is written when the change function throws. */
@@ -136,23 +135,28 @@ class NothingToWrite<T> extends Error {
 }
 
 /**
- * A planning update under the store lock that writes only when the plan changes something, so re-applying the
- * same policy leaves the file (and its modification time) alone; and that tells the store which integrations the
- * changes touched, so only those are validated again before the write.
+ * Every policy edit (set, --stdin, reset, apply): with `dryRun`, the plan on a snapshot; otherwise plan and apply
+ * under the store lock, on the config that is written. Nothing is written when the plan changes nothing (re-applying
+ * a policy leaves the file and its modification time alone), and only the integrations the changes touch are
+ * validated again before the write.
  */
-export async function updatePolicies<T>(
+export async function planAndApply<P extends {changes: {server: string}[]}>(
   store: Context['store'],
-  change: (config: Config) => {changes: {server: string}[]; result: T},
-): Promise<T> {
+  dryRun: boolean | undefined,
+  plan: (config: Config) => P,
+  apply: (config: Config, plan: P, now: string) => void,
+): Promise<P & {dryRun: boolean}> {
+  if (dryRun) return {...plan(await store.read()), dryRun: true}
   try {
     return await store.update((config, tx) => {
-      const {changes, result} = change(config)
-      if (changes.length === 0) throw new NothingToWrite(result)
-      tx.onlyChanged(changes.map((c) => c.server))
-      return result
+      const planned = {...plan(config), dryRun: false}
+      if (planned.changes.length === 0) throw new NothingToWrite(planned)
+      apply(config, planned, new Date().toISOString())
+      tx.onlyChanged(planned.changes.map((c) => c.server))
+      return planned
     })
   } catch (error) {
-    if (error instanceof NothingToWrite) return error.result as T
+    if (error instanceof NothingToWrite) return error.result as P & {dryRun: boolean}
     throw error
   }
 }

@@ -10,7 +10,7 @@ import type {Config} from '../store/schema.js'
 import {type LineProblem, lineProblemsError, quoteInput} from './bulk.js'
 import {compilePatterns, isGlobPattern} from './pattern.js'
 import {isPermission, type Permission, PERMISSIONS, type PolicySource} from './permission.js'
-import {applyPolicyChanges, planAssignments, type PolicyAssignment, type PolicyChange, updatePolicies} from './plan.js'
+import {applyPolicyChanges, planAssignments, type PolicyAssignment, type PolicyChange, planAndApply} from './plan.js'
 import {applyResets, compareNames, type ResetChange, resetChangeFor} from './reset.js'
 
 export const POLICY_FILE_VERSION = 1
@@ -356,31 +356,29 @@ export async function applyPolicyFile(
   const text = request.text ?? (await readPolicyFile(request.file))
   const parsed = await parsePolicyFile(text, policyFormatFor(request.file, text))
   const display = request.file === '-' ? 'standard input' : request.file
-  const plan = (config: Config) => {
-    const {plan, problems} = planPolicyApply(config, parsed, {prune: request.prune})
-    const error = lineProblemsError(problems, display, 'See the format with `mcpctl policy export` and the tool names with `mcpctl tools list`.')
-    if (error) throw error
-    return plan
-  }
-
-  const result = (p: ApplyPlan, dryRun: boolean): ApplyResult => ({...p, dryRun, file: request.file, prune: Boolean(request.prune)})
-  if (request.dryRun) return result(plan(await ctx.store.read()), true)
-  return updatePolicies(ctx.store, (config) => {
-    const p = plan(config)
-    const now = new Date().toISOString()
-    const reason = `set by policy file ${request.file === '-' ? '(stdin)' : path.basename(request.file)}`
-    applyPolicyChanges(
-      config,
-      p.changes.filter((c) => c.toSource === 'user'),
-      now,
-      reason,
-    )
-    const resets = p.changes.filter((c) => c.toSource === 'default').map((c) => resetChangeFor(c.server, config.integrations[c.server].tools[c.tool]))
-    applyResets(
-      config,
-      resets.filter((c): c is ResetChange => c !== undefined),
-      now,
-    )
-    return {changes: p.changes, result: result(p, false)}
-  })
+  const reason = `set by policy file ${request.file === '-' ? '(stdin)' : path.basename(request.file)}`
+  return planAndApply(
+    ctx.store,
+    request.dryRun,
+    (config) => {
+      const {plan, problems} = planPolicyApply(config, parsed, {prune: request.prune})
+      const error = lineProblemsError(problems, display, 'See the format with `mcpctl policy export` and the tool names with `mcpctl tools list`.')
+      if (error) throw error
+      return {...plan, file: request.file, prune: Boolean(request.prune)}
+    },
+    (config, plan, now) => {
+      applyPolicyChanges(
+        config,
+        plan.changes.filter((c) => c.toSource === 'user'),
+        now,
+        reason,
+      )
+      const resets = plan.changes.filter((c) => c.toSource === 'default').map((c) => resetChangeFor(c.server, config.integrations[c.server].tools[c.tool]))
+      applyResets(
+        config,
+        resets.filter((c): c is ResetChange => c !== undefined),
+        now,
+      )
+    },
+  )
 }

@@ -6,7 +6,7 @@ import {qualifiedToolName} from '../names.js'
 import type {Config, Tool} from '../store/schema.js'
 import {compilePatterns} from './pattern.js'
 import type {ToolClass} from './permission.js'
-import {describeFilter, type PolicyChange, type ToolFilter, updatePolicies} from './plan.js'
+import {describeFilter, type PolicyChange, type ToolFilter, planAndApply} from './plan.js'
 import {seedPolicy} from './seed.js'
 
 /** A change back to the seeded default: `to` is the seeded level, `reason` the seed's reason. */
@@ -103,13 +103,12 @@ export async function resetPolicies(
   ctx: Pick<Context, 'store'>,
   request: {dryRun?: boolean; patterns?: string[]; server?: string},
 ): Promise<ResetResult> {
-  const plan = (config: Config) => planPolicyReset(config, request.patterns, {server: request.server})
-  if (request.dryRun) return {...plan(await ctx.store.read()), dryRun: true}
-  return updatePolicies(ctx.store, (config) => {
-    const result = plan(config)
-    applyResets(config, result.changes, new Date().toISOString())
-    return {changes: result.changes, result: {...result, dryRun: false}}
-  })
+  return planAndApply(
+    ctx.store,
+    request.dryRun,
+    (config) => planPolicyReset(config, request.patterns, {server: request.server}),
+    (config, plan, now) => applyResets(config, plan.changes, now),
+  )
 }
 
 /** Code-point order: stable across machines and locales, which matters for files reviewed in pull requests. */

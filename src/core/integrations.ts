@@ -260,27 +260,11 @@ export function requireIntegration(config: Config, name: string): Integration {
   return integration
 }
 
-/** The credentials to open a session with a stored integration. */
-export async function credentialsFor(ctx: Context, integration: Integration): Promise<Credentials> {
-  const {auth} = integration
-  switch (auth.type) {
-    case 'none': {
-      return {type: 'none'}
-    }
-
-    case 'bearer': {
-      return {token: await ctx.secrets.load(auth.secret), type: 'bearer'}
-    }
-
-    case 'header': {
-      return {name: auth.headerName, type: 'header', value: await ctx.secrets.load(auth.secret)}
-    }
-
-    case 'oauth': {
-      // OAuth sessions need refresh and step-up around the work: use withSession.
-      throw new McpctlError('error', `Internal: open "${integration.name}" with withSession (OAuth).`)
-    }
-  }
+/** The credentials of a static-auth integration (OAuth goes through OAuthConnection in withSession). */
+async function staticCredentials(ctx: Context, auth: Exclude<Auth, {type: 'oauth'}>): Promise<Credentials> {
+  if (auth.type === 'none') return {type: 'none'}
+  const secret = await ctx.secrets.load(auth.secret)
+  return auth.type === 'bearer' ? {token: secret, type: 'bearer'} : {name: auth.headerName, type: 'header', value: secret}
 }
 
 /**
@@ -307,7 +291,7 @@ export async function withSession<T>(
     }
   }
 
-  if (integration.auth.type !== 'oauth') return once(await credentialsFor(ctx, integration))
+  if (integration.auth.type !== 'oauth') return once(await staticCredentials(ctx, integration.auth))
   const {OAuthConnection} = await import('./oauth/connection.js')
   const connection = await OAuthConnection.open({ctx, interactive: options.authorization, name: integration.name, signal: options.signal})
   return connection.run(() => once({provider: connection.provider, type: 'oauth'}))

@@ -12,6 +12,34 @@ import {CallToolRequestSchema, ListToolsRequestSchema} from '@modelcontextprotoc
 
 import {testCa, trustTestCaInProcess} from './ca.js'
 
+/**
+ * Listen on 127.0.0.1 (any free port). `close()` also drops open connections, TLS sockets still in their handshake
+ * included (closeAllConnections does not see those), so no test leaves a server behind.
+ */
+export async function listenOnLoopback(server: http.Server | https.Server): Promise<{close(): Promise<void>; port: number}> {
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  let closing: Promise<void> | undefined
+  return {
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
+      })
+      return closing
+    },
+    port: (server.address() as AddressInfo).port,
+  }
+}
+
 /** One request as the server saw it (headers unredacted: tests assert exactly what the client sent). */
 export interface RecordedRequest {
   /** Parsed JSON body of a POST (undefined otherwise). */
@@ -64,27 +92,9 @@ export async function startHttpServer(
     tls === false
       ? http.createServer(listener)
       : https.createServer(tls === true ? {cert: testCa().cert, key: testCa().key} : tls, listener)
-  const sockets = new Set<Socket>()
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const {port} = server.address() as AddressInfo
-  let closing: Promise<void> | undefined
+  const {close, port} = await listenOnLoopback(server)
   return {
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-        // TLS sockets still in the handshake are not "connections" to closeAllConnections.
-        for (const socket of sockets) socket.destroy()
-      })
-      return closing
-    },
+    close,
     origin: `${tls === false ? 'http' : 'https'}://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     requests,

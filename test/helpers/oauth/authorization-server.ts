@@ -4,11 +4,11 @@
 import {generateKeyPairSync} from 'node:crypto'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import https from 'node:https'
-import type {AddressInfo, Socket} from 'node:net'
 
 import type {Provider as ProviderType, Configuration, KoaContextWithOIDC} from 'oidc-provider'
 
 import {testCa, trustTestCaInProcess} from '../ca.js'
+import {listenOnLoopback} from '../servers.js'
 
 /** A client registered in the configuration rather than dynamically. */
 export interface PreRegisteredClient {
@@ -130,18 +130,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const {Provider, errors} = await quietly(() => import('oidc-provider'))
   const ca = testCa()
 
-  const sockets = new Set<Socket>()
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end()
   const server = https.createServer({cert: ca.cert, key: ca.key}, (req, res) => handler(req, res))
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const {port} = server.address() as AddressInfo
+  const {close, port} = await listenOnLoopback(server)
   const issuer = `https://127.0.0.1:${port}`
 
   const resources: Record<string, string[]> = {...options.resources}
@@ -273,18 +264,10 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     callback(req, res)
   }
 
-  let closing: Promise<void> | undefined
   return {
     authorizationRequests,
     behaviour,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-        for (const socket of sockets) socket.destroy()
-      })
-      return closing
-    },
+    close,
     issuer,
     port,
     provider,

@@ -42,7 +42,7 @@ export async function listenOnLoopback(server: http.Server | https.Server): Prom
 
 /** One request as the server saw it (headers unredacted: tests assert exactly what the client sent). */
 export interface RecordedRequest {
-  /** Parsed JSON body of a POST (undefined otherwise). */
+  /** Body of a POST, PUT or PATCH: parsed JSON when it is JSON, else the text (undefined when empty or another method). */
   body?: unknown
   headers: IncomingHttpHeaders
   method: string
@@ -68,8 +68,8 @@ export interface HttpServerOptions {
 }
 
 /**
- * Start a bare HTTP(S) server on 127.0.0.1:0 around `handler`, recording every request (POST bodies parsed as JSON
- * when they are JSON). For redirect tests, fake authorization servers and anything that is not MCP.
+ * Start a bare HTTP(S) server on 127.0.0.1:0 around `handler`, recording every request (POST/PUT/PATCH bodies parsed
+ * as JSON when they are JSON). For redirect tests, fake authorization servers and anything that is not MCP.
  */
 export async function startHttpServer(
   handler: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void> | void,
@@ -80,7 +80,7 @@ export async function startHttpServer(
   const requests: RecordedRequest[] = []
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const body = req.method === 'POST' ? await readBody(req) : undefined
+      const body = methodsWithBody.has(req.method ?? '') ? await readBody(req) : undefined
       requests.push({body, headers: req.headers, method: req.method ?? '', path: req.url ?? ''})
       await handler(req, res, body)
     })().catch((error: unknown) => {
@@ -100,6 +100,8 @@ export async function startHttpServer(
     requests,
   }
 }
+
+const methodsWithBody = new Set(['PATCH', 'POST', 'PUT'])
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []

@@ -15,6 +15,8 @@ export const ExitCode = {
   partial: 5,
   /** `policy apply --dry-run`: the store differs from the file (changes pending). */
   changesPending: 6,
+  /** Refused by policy: the tool is `disabled`, or it needs an approval that was not given. Not a typo: the call was understood. */
+  policy: 7,
   /** Ctrl-C or SIGTERM. */
   interrupted: 130,
 } as const
@@ -47,3 +49,6 @@ export const missingAnswer = (what: string, flag: string) =>
   new McpctlError('usage', `${what} is required when mcpctl cannot prompt (no terminal, CI, or --json).`, {
     hint: `Pass ${flag}.`,
   })
+
+/** A call the policy does not allow (as opposed to one mistyped): its own kind, so wrappers can tell the two apart. */
+export const policyRefusal = (message: string, hint?: string) => new McpctlError('policy', message, {hint})

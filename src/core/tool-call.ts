@@ -1,5 +1,5 @@
 // `tools call`: one tool on its server with the stored credentials, obeying the tool's policy.
-import {McpctlError, usageError} from './errors.js'
+import {policyRefusal, usageError} from './errors.js'
 import {type Context, requireIntegration, withSession} from './integrations.js'
 import type {InteractiveAuthorization} from './oauth/authorize.js'
 import {parseQualifiedToolName, qualifiedToolName} from './names.js'
@@ -27,7 +27,7 @@ export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string)
   if (!tool) throw usageError(`${name} is not a known tool of "${parsed.server}".`, `See \`mcpctl tools list --server ${parsed.server}\`, or re-discover with \`mcpctl tools sync ${parsed.server}\`.`)
   const {permission} = tool.policy
   if (permission === 'disabled') {
-    throw usageError(`${name} is disabled by policy.`, `Allow it with \`mcpctl policy set ${name} approval_needed\` (or auto).`)
+    throw policyRefusal(`${name} is disabled by policy.`, `Allow it with \`mcpctl policy set ${name} approval_needed\` (or auto).`)
   }
 
   return {permission, server: parsed.server, tool: parsed.tool}
@@ -41,7 +41,7 @@ export async function callTool(
 ): Promise<ToolCallResult> {
   const {permission, server, tool} = await resolveToolCall(ctx, request.name)
   if (permission === 'approval_needed' && !request.approved) {
-    throw new McpctlError('usage', `${request.name} needs approval before each call.`, {hint: 'Pass --yes to approve this call.'})
+    throw policyRefusal(`${request.name} needs approval before each call.`, 'Pass --yes to approve this call.')
   }
 
   const integration = requireIntegration(await ctx.store.read(), server)

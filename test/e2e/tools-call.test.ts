@@ -38,7 +38,8 @@ describe('tools call (CLI)', function () {
 
   it('needs --yes for an approval_needed tool without a terminal', async () => {
     const refused = await sandbox.run(['tools', 'call', 'mcp:hd:create_ticket', '--json'])
-    assert.equal(refused.code, 2)
+    assert.equal(refused.code, 7, 'a policy refusal, not a usage error')
+    assert.equal(refused.json().error.kind, 'policy')
     assert.match(refused.json().error.hint, /--yes/)
     assert.equal(calls().length, 0)
 
@@ -51,12 +52,14 @@ describe('tools call (CLI)', function () {
   it('refuses a disabled tool, even with --yes', async () => {
     await sandbox.run(['policy', 'set', 'mcp:hd:delete_ticket', 'disabled'])
     const result = await sandbox.run(['tools', 'call', 'mcp:hd:delete_ticket', '--yes'])
-    assert.equal(result.code, 2)
+    assert.equal(result.code, 7)
     assert.match(result.stderr, /disabled by policy/)
+    const json = await sandbox.run(['tools', 'call', 'mcp:hd:delete_ticket', '--yes', '--json'])
+    assert.deepEqual([json.code, json.json().error.kind, json.json().error.exitCode], [7, 'policy', 7])
     assert.equal(calls().length, 0)
   })
 
-  it('rejects unknown tools and bad arguments before calling anything', async () => {
+  it('rejects unknown tools and bad arguments before calling anything, as usage errors (not policy refusals)', async () => {
     assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:nope'])).code, 2)
     assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '{bad'])).code, 2)
     assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '[1]'])).code, 2)

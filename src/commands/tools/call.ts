@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {ExitCode, McpctlError, missingAnswer, usageError} from '../../core/errors.js'
+import {ExitCode, McpctlError, policyRefusal, usageError} from '../../core/errors.js'
 import type {ToolCallResult} from '../../core/tool-call.js'
 import {yes} from '../../flags.js'
 
@@ -11,7 +11,7 @@ export default class ToolsCall extends BaseCommand {
 
 disabled tools are refused; approval_needed tools ask on a terminal and need --yes otherwise;
 auto tools run. Text content is printed readably; --json prints the whole result.
-Exits 1 when the tool reports an error.`
+Exits 7 (kind policy) when the policy refuses the call, 1 when the tool reports an error.`
   static examples = [
     '<%= config.bin %> <%= command.id %> mcp:helpdesk:list_tickets',
     `<%= config.bin %> <%= command.id %> mcp:helpdesk:create_ticket --args '{"summary":"Printer on fire"}' --yes`,
@@ -38,7 +38,9 @@ Exits 1 when the tool reports an error.`
     const {permission} = await resolveToolCall(ctx, args.tool)
     let approved = flags.yes
     if (permission === 'approval_needed' && !approved) {
-      if (!this.canPrompt) throw missingAnswer(`Approval to call ${args.tool} (approval_needed)`, '--yes')
+      if (!this.canPrompt) {
+        throw policyRefusal(`${args.tool} needs approval (approval_needed), and mcpctl cannot ask without a terminal (CI, pipes, --json).`, 'Pass --yes to approve this call.')
+      }
       const {askConfirm} = await import('../../ui/prompts.js')
       approved = await askConfirm({default: false, message: `${args.tool} needs approval. Call it with ${JSON.stringify(toolArgs)}?`})
       if (!approved) throw new McpctlError('interrupted', 'Not called.')

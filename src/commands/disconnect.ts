@@ -10,7 +10,9 @@ export default class Disconnect extends BaseCommand {
   static description = `Disconnect an integration: revoke its OAuth tokens, remove it with its tools, policies and stored secrets.
 
 OAuth refresh and access tokens are revoked at the authorization server (RFC 7009) when it offers revocation;
-local secrets are removed whatever happens, and exit code 5 (partial) says a token was not revoked.
+local secrets are removed whatever happens. Revoking the refresh token ends the grant: an access token the server
+cannot revoke (a JWT) only runs out, and the receipt says until when. Exit code 5 (partial) says something that
+could be revoked was not.
 
 Shows what will be removed and asks first; without a terminal (CI, pipes, --json) it needs --yes.
 Connecting the same server again seeds default policies again.`
@@ -34,7 +36,8 @@ Connecting the same server again seeds default policies again.`
       this.log(`Disconnected ${receipt.name}: removed ${receipt.removed.tools} tools, ${receipt.removed.policies} policies, ${receipt.removed.secrets} secret${receipt.removed.secrets === 1 ? '' : 's'}.`)
       for (const r of receipt.revocation ?? []) {
         const outcome = {failed: 'NOT revoked', 'not-revocable': 'cannot be revoked', revoked: 'revoked', unsupported: 'not revocable here (no revocation endpoint)'}[r.outcome]
-        this.log(`  ${r.token.replace('_', ' ')}: ${outcome}${r.reason && r.outcome !== 'revoked' ? ` (${r.reason})` : ''}`)
+        const until = r.validUntil ? `; it stays valid until ${r.validUntil}` : ''
+        this.log(`  ${r.token.replace('_', ' ')}: ${outcome}${r.reason && r.outcome !== 'revoked' ? ` (${r.reason})` : ''}${until}`)
       }
       for (const warning of receipt.warnings) this.warn(warning)
     }

@@ -342,12 +342,11 @@ export interface RemovalReceipt extends RemovalPlan {
   removed: {integration: boolean; policies: number; secrets: number; tools: number}
   /** OAuth only: what the authorization server did with each token (RFC 7009). */
   revocation?: TokenRevocation[]
+  /** OAuth only: everything that could be revoked was (an access token the server cannot revoke merely runs out). */
+  revoked?: boolean
+  /** What did not happen that should have: any of them makes the disconnect partial (exit 5). */
   warnings: string[]
 }
-
-/** Did everything that could be revoked get revoked? `unsupported` (no endpoint) has nothing to do. */
-export const revocationComplete = (revocation: TokenRevocation[] | undefined) =>
-  !revocation || revocation.every((r) => r.outcome === 'revoked' || r.outcome === 'unsupported')
 
 /**
  * Remove an integration with its tools, policies and stored secrets. OAuth tokens are revoked first when the
@@ -379,12 +378,15 @@ export async function removeIntegration(ctx: Context, name: string): Promise<Rem
     }
   }
 
+  const {revocationComplete} = await import('./oauth/revoke.js')
+  const revoked = revocation ? revocationComplete(revocation) : undefined
   for (const r of revocation ?? []) {
     if (r.outcome === 'failed') warnings.push(`The ${r.token.replace('_', ' ')} was not revoked: ${r.reason ?? 'unknown reason'}.`)
-    if (r.outcome === 'not-revocable') warnings.push(`The ${r.token.replace('_', ' ')} cannot be revoked (${r.reason ?? 'the server does not revoke this token type'}); it stays valid until it expires.`)
+    // Only when the grant itself lives on: a refresh token the server will not revoke keeps minting access tokens.
+    if (r.outcome === 'not-revocable' && !revoked) warnings.push(`The ${r.token.replace('_', ' ')} cannot be revoked (${r.reason ?? 'the server does not revoke this token type'}); it stays valid until it expires.`)
   }
 
-  return {...plan, removed: {integration: true, policies: plan.tools, secrets, tools: plan.tools}, revocation, warnings}
+  return {...plan, removed: {integration: true, policies: plan.tools, secrets, tools: plan.tools}, revocation, revoked, warnings}
 }
 
 export interface IntegrationSummary {

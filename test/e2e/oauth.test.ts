@@ -214,13 +214,40 @@ describe('OAuth (CLI, HTTPS, oidc-provider)', function () {
       assert.equal(readFileSync(join(sandbox.dir, 'secrets.json'), 'utf8').includes('"tokens"'), false)
     })
 
-    it('reports a JWT access token as not revocable (partial success)', async () => {
+    it('with JWT access tokens: the grant is revoked, so success, and the receipt says until when the access token works', async () => {
       await world({as: {accessTokenFormat: 'jwt'}})
       assert.equal((await add()).code, 0)
+      const expiresAt = storedGrant().grant.expiresAt
+      const result = await run(['disconnect', 'secure', '--yes', '--json'])
+      assert.equal(result.code, 0, result.stderr)
+      const receipt = result.json()
+      assert.equal(receipt.revoked, true)
+      assert.deepEqual(receipt.warnings, [])
+      const byToken = Object.fromEntries(receipt.revocation.map((r: {token: string}) => [r.token, r]))
+      assert.equal(byToken.refresh_token.outcome, 'revoked')
+      assert.equal(byToken.access_token.outcome, 'not-revocable')
+      assert.equal(byToken.access_token.validUntil, expiresAt)
+      assert.ok(Date.parse(expiresAt) > Date.now())
+    })
+
+    it('says so in words without --json', async () => {
+      await world({as: {accessTokenFormat: 'jwt'}})
+      assert.equal((await add()).code, 0)
+      const result = await run(['disconnect', 'secure', '--yes'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.match(result.stdout, /refresh token: revoked/)
+      assert.match(result.stdout, /access token: cannot be revoked .*stays valid until \d{4}-\d\d-\d\dT/)
+      assert.doesNotMatch(result.stderr, /Warning/)
+    })
+
+    it('with JWT access tokens and the revocation endpoint down: the grant lives on, partial success', async () => {
+      await world({as: {accessTokenFormat: 'jwt'}})
+      assert.equal((await add()).code, 0)
+      as.behaviour.revocationUnavailable = 100
       const result = await run(['disconnect', 'secure', '--yes', '--json'])
       assert.equal(result.code, 5, result.stderr)
-      const outcomes = Object.fromEntries(result.json().revocation.map((r: {outcome: string; token: string}) => [r.token, r.outcome]))
-      assert.deepEqual(outcomes, {access_token: 'not-revocable', refresh_token: 'revoked'})
+      assert.equal(result.json().revoked, false)
+      assert.match(result.json().warnings.join('\n'), /refresh token was not revoked/)
     })
 
     it('with no revocation endpoint: nothing to revoke, success', async () => {

@@ -24,6 +24,35 @@ export interface TokenRevocation {
   /** Why, for `failed`, `not-revocable` and `unsupported` (never a token). */
   reason?: string
   token: 'access_token' | 'refresh_token'
+  /** An access token that was not revoked: the ISO time it stops working anyway, when known. */
+  validUntil?: string
+}
+
+/**
+ * Did disconnect revoke everything that could be revoked? The grant ends with its refresh token; an access token the
+ * server cannot revoke (a self-contained JWT: `not-revocable`) only runs out, so it does not make a revocation
+ * partial as long as the refresh token was revoked (or none was held). `unsupported` (no endpoint) has nothing to do.
+ */
+export function revocationComplete(revocation: TokenRevocation[] | undefined): boolean {
+  if (!revocation) return true
+  const refresh = revocation.find((r) => r.token === 'refresh_token')
+  const grantEnded = !refresh || refresh.outcome === 'revoked' || refresh.outcome === 'unsupported'
+  return revocation.every(
+    (r) => r.outcome === 'revoked' || r.outcome === 'unsupported' || (r.outcome === 'not-revocable' && r.token === 'access_token' && grantEnded),
+  )
+}
+
+/** When the access token stops working by itself: the stored expiry, else a JWT's `exp` (read, not verified: informational). */
+export function accessTokenExpiry(grant: OAuthGrant): string | undefined {
+  if (grant.expiresAt) return grant.expiresAt
+  const payload = grant.tokens.access_token.split('.')
+  if (payload.length !== 3) return undefined
+  try {
+    const exp = (JSON.parse(Buffer.from(payload[1], 'base64url').toString('utf8')) as {exp?: unknown}).exp
+    return typeof exp === 'number' && Number.isFinite(exp) ? new Date(exp * 1000).toISOString() : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export interface RevokeOptions {
@@ -42,19 +71,24 @@ export async function revokeGrant(grant: OAuthGrant, options: RevokeOptions = {}
   if (grant.tokens.refresh_token) held.push(['refresh_token', grant.tokens.refresh_token])
   held.push(['access_token', grant.tokens.access_token])
 
+  // An access token that outlives the disconnect says until when, so the receipt can.
+  const validUntil = accessTokenExpiry(grant)
+  const withExpiry = (result: TokenRevocation): TokenRevocation =>
+    result.token === 'access_token' && result.outcome !== 'revoked' && validUntil ? {...result, validUntil} : result
+
   const endpoint = grant.authorizationServer.revocation_endpoint
-  if (!endpoint) return held.map(([token]) => ({outcome: 'unsupported', reason: 'the authorization server offers no revocation endpoint', token}))
+  if (!endpoint) return held.map(([token]) => withExpiry({outcome: 'unsupported', reason: 'the authorization server offers no revocation endpoint', token}))
 
   let url: URL
   try {
     url = secureEndpoint('revocation_endpoint', endpoint, {allowHttp: grant.allowHttp})
   } catch (error) {
-    return held.map(([token]) => ({outcome: 'failed', reason: (error as Error).message, token}))
+    return held.map(([token]) => withExpiry({outcome: 'failed', reason: (error as Error).message, token}))
   }
 
   const results: TokenRevocation[] = []
   for (const [token, value] of held) {
-    results.push({token, ...(await revokeOne(url, grant, token, value, options))})
+    results.push(withExpiry({token, ...(await revokeOne(url, grant, token, value, options))}))
   }
   return results
 }

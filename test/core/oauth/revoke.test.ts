@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {loadIntegrationGrant} from '../../../src/core/oauth/grant-store.js'
-import {revokeGrant, revokeStoredGrant} from '../../../src/core/oauth/revoke.js'
+import {revocationComplete, revokeGrant, revokeStoredGrant, type TokenRevocation} from '../../../src/core/oauth/revoke.js'
 import {authorizeWithBrowser, type OAuthWorld, seedIntegration, startOAuthWorld} from '../../helpers/oauth/world.js'
 
 describe('oauth: revocation (RFC 7009)', function () {
@@ -80,6 +80,19 @@ describe('oauth: revocation (RFC 7009)', function () {
         {outcome: 'not-revocable', token: 'access_token'},
       ],
     )
+    assert.equal(outcomes[1].validUntil, grant.expiresAt, 'the access token that outlives the disconnect says until when')
+    assert.equal(revocationComplete(outcomes), true, 'the grant ended with its refresh token')
+  })
+
+  it('calls a revocation complete only when everything revocable was revoked', () => {
+    const r = (token: TokenRevocation['token'], outcome: TokenRevocation['outcome']): TokenRevocation => ({outcome, token})
+    assert.equal(revocationComplete([r('refresh_token', 'revoked'), r('access_token', 'revoked')]), true)
+    assert.equal(revocationComplete([r('refresh_token', 'revoked'), r('access_token', 'not-revocable')]), true)
+    assert.equal(revocationComplete([r('access_token', 'not-revocable')]), true, 'no refresh token held: nothing else to revoke')
+    assert.equal(revocationComplete([r('refresh_token', 'unsupported'), r('access_token', 'unsupported')]), true)
+    assert.equal(revocationComplete([r('refresh_token', 'failed'), r('access_token', 'not-revocable')]), false, 'the grant lives on')
+    assert.equal(revocationComplete([r('refresh_token', 'not-revocable'), r('access_token', 'revoked')]), false)
+    assert.equal(revocationComplete([r('refresh_token', 'revoked'), r('access_token', 'failed')]), false)
   })
 
   it('reports a server that cannot be reached as failed, and never names a token', async () => {

@@ -182,6 +182,11 @@ export class BearerTokens<Grant> {
   revoke(token: string): void {
     this.tokens.delete(token)
   }
+
+  /** Revoke every token whose grant matches (e.g. all of one user's refresh tokens). */
+  revokeWhere(matches: (grant: Grant) => boolean): void {
+    for (const [token, entry] of this.tokens) if (matches(entry.grant)) this.tokens.delete(token)
+  }
 }
 
 /** A random value for default credentials: two emulators never accept each other's credentials. */

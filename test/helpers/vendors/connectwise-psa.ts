@@ -246,7 +246,7 @@ export async function startConnectWiseEmulator(options: ConnectWiseEmulatorOptio
     return typeof id === 'number' ? id : undefined
   }
 
-  const info = () => ({_info: {dateEntered: new Date().toISOString(), enteredBy: credentials.publicKey.slice(0, 4)}})
+  const info = () => ({_info: {dateEntered: new Date().toISOString(), enteredBy: 'ApiMember'}})
 
   const routes: Route[] = [
     {

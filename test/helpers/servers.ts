@@ -48,6 +48,8 @@ export interface RecordedRequest {
   method: string
   /** Path and query. */
   path: string
+  /** The body's text exactly as sent ('' when none): vendor emulators check its encoding, not only its value. */
+  rawBody: string
 }
 
 /** A started HTTP(S) server; `close()` also drops open connections (SSE streams included). */
@@ -72,7 +74,7 @@ export interface HttpServerOptions {
  * as JSON when they are JSON). For redirect tests, fake authorization servers and anything that is not MCP.
  */
 export async function startHttpServer(
-  handler: (req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void> | void,
+  handler: (req: IncomingMessage, res: ServerResponse, body: unknown, rawBody?: string) => Promise<void> | void,
   options: HttpServerOptions = {},
 ): Promise<TestHttpServer> {
   const tls = options.tls ?? true
@@ -80,9 +82,10 @@ export async function startHttpServer(
   const requests: RecordedRequest[] = []
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      const body = methodsWithBody.has(req.method ?? '') ? await readBody(req) : undefined
-      requests.push({body, headers: req.headers, method: req.method ?? '', path: req.url ?? ''})
-      await handler(req, res, body)
+      const rawBody = methodsWithBody.has(req.method ?? '') ? await readText(req) : ''
+      const body = parseBody(rawBody)
+      requests.push({body, headers: req.headers, method: req.method ?? '', path: req.url ?? '', rawBody})
+      await handler(req, res, body, rawBody)
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, {'content-type': 'text/plain'})
       res.end(String(error))
@@ -103,7 +106,7 @@ export async function startHttpServer(
 
 const methodsWithBody = new Set(['PATCH', 'POST', 'PUT'])
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -111,7 +114,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     if (size > 5 * 1024 * 1024) throw new Error('test server: request body too large')
     chunks.push(chunk)
   }
-  const text = Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function parseBody(text: string): unknown {
   if (!text) return undefined
   try {
     return JSON.parse(text)

@@ -8,7 +8,7 @@ import {type RecordedRequest, startHttpServer} from '../servers.js'
 
 /** One request as an emulator saw it. Headers are unredacted: tests assert exactly what the client sent. */
 export interface VendorRequest extends RecordedRequest {
-  /** JSON bodies parsed, form bodies as an object of their fields, any other text as text. */
+  /** JSON bodies parsed, form and multipart bodies as an object of their (text) fields, any other text as text. */
   body?: unknown
   /** Origin of the server that received it (emulators with two hosts: discovery and zone, login and Graph). */
   origin: string
@@ -86,13 +86,27 @@ export const formBody = (req: IncomingMessage, body: unknown): Record<string, st
     ? Object.fromEntries(new URLSearchParams(body))
     : undefined
 
+/**
+ * A multipart/form-data body as an object of its fields (a file part gives its file name); undefined when the body is
+ * not multipart or does not parse. undici's parser (behind Response#formData) does the reading.
+ */
+export async function multipartBody(req: IncomingMessage, rawBody: string): Promise<Record<string, string> | undefined> {
+  if (mediaType(req.headers['content-type']) !== 'multipart/form-data' || !rawBody) return undefined
+  try {
+    const form = await new Response(rawBody, {headers: {'content-type': req.headers['content-type'] ?? ''}}).formData()
+    return Object.fromEntries([...form.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : value.name]))
+  } catch {
+    return undefined
+  }
+}
+
 /** Start one HTTPS server (test CA, 127.0.0.1) answering `routes`; every request lands in `options.requests`. */
 export async function startVendorServer(options: VendorServerOptions): Promise<VendorServer> {
   const routes = options.routes.map((route) => compile(route))
   let origin = ''
-  const server = await startHttpServer(async (req, res, rawBody) => {
+  const server = await startHttpServer(async (req, res, parsed, rawBody = '') => {
     const url = new URL(req.url ?? '/', origin)
-    const body = formBody(req, rawBody) ?? rawBody
+    const body = formBody(req, parsed) ?? (await multipartBody(req, rawBody)) ?? parsed
     const request: VendorRequest = {
       body,
       headers: req.headers,
@@ -101,6 +115,7 @@ export async function startVendorServer(options: VendorServerOptions): Promise<V
       path: req.url ?? '',
       pathname: url.pathname,
       query: Object.fromEntries(url.searchParams),
+      rawBody,
     }
     options.requests.push(request)
     const exchange: Exchange = {body, params: {}, req, request, res, url}
@@ -191,3 +206,34 @@ export class BearerTokens<Grant> {
 
 /** A random value for default credentials: two emulators never accept each other's credentials. */
 export const randomSecret = (bytes = 18): string => randomBytes(bytes).toString('base64url')
+
+/**
+ * A started job whose status moves one step each time it is read and stays on the last: a test sees the progression
+ * a poller would, without waiting. `complete()` jumps to the end.
+ */
+export class JobProgress {
+  private index = 0
+
+  constructor(private readonly states: readonly string[]) {}
+
+  /** True once the last status has been reached. */
+  get done(): boolean {
+    return this.index >= this.states.length - 1
+  }
+
+  /** The current status, without moving on. */
+  get status(): string {
+    return this.states[this.index]
+  }
+
+  complete(): void {
+    this.index = this.states.length - 1
+  }
+
+  /** The current status, then one step on. */
+  read(): string {
+    const status = this.states[this.index]
+    if (this.index < this.states.length - 1) this.index++
+    return status
+  }
+}

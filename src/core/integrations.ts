@@ -2,15 +2,15 @@
 import {randomUUID} from 'node:crypto'
 
 import {McpctlError, usageError} from './errors.js'
-import {parseServerUrl} from './mcp/endpoint.js'
+import {parseServerUrl} from './net/endpoint.js'
 import {INTEGRATION_NAME, qualifiedToolName, suggestIntegrationName} from './names.js'
 import type {Permission} from './policy/permission.js'
 import type {ConfigStore, ToolDefinition} from './store/config-store.js'
 import type {Auth, AuthType, Config, Integration, SecretRef, Transport} from './store/schema.js'
 import type {SecretStore} from './store/secret-store.js'
 import {newToolRecord} from './tool-record.js'
-import type {Credentials, Session} from './mcp/session.js'
-import type {ProbeResult} from './mcp/probe.js'
+import type {Credentials, Session} from './sources/mcp/session.js'
+import type {ProbeResult} from './sources/mcp/probe.js'
 import type {InteractiveAuthorization} from './oauth/authorize.js'
 import type {OAuthGrant} from './oauth/grant.js'
 import type {TokenRevocation} from './oauth/revoke.js'
@@ -98,7 +98,7 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
   let auth = request.auth
   if (!auth) {
     progress.step(`Probing ${url.href}`)
-    const {probeServer} = await import('./mcp/probe.js')
+    const {probeServer} = await import('./sources/mcp/probe.js')
     probe = await probeServer(url)
     auth = probe.auth
     if (auth === 'header') auth = request.headerName ? 'header' : await answers.authChoice(probe)
@@ -150,8 +150,8 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
   }
 
   progress.step(`Connecting to ${url.href}`)
-  const {openSession} = await import('./mcp/session.js')
-  const {discoverTools} = await import('./mcp/discover.js')
+  const {openSession} = await import('./sources/mcp/session.js')
+  const {discoverTools} = await import('./sources/mcp/discover.js')
   let discovery
   let serverVersion
   let transport: Transport
@@ -278,7 +278,7 @@ export async function withSession<T>(
   work: (session: Session) => Promise<T>,
   options: {authorization?: InteractiveAuthorization; signal?: AbortSignal; timeoutMs?: number} = {},
 ): Promise<T> {
-  const {openSession} = await import('./mcp/session.js')
+  const {openSession} = await import('./sources/mcp/session.js')
   // Stored URLs were checked when added; plain http is only ever stored for loopback hosts added with --allow-http,
   // and parseServerUrl still refuses it for any other host.
   const url = parseServerUrl(integration.url, {allowHttp: true})

@@ -65,7 +65,7 @@ export interface SyncOptions {
 
 /** Connect, list every page of tools, close; bounded by `timeoutMs` whatever the server does. */
 async function discover(ctx: Context, integration: Integration, timeoutMs: number): Promise<Discovered> {
-  const {discoverTools} = await import('./mcp/discover.js')
+  const {discoverTools} = await import('./sources/mcp/discover.js')
   const abort = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_resolve, reject) => {

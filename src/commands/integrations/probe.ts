@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import type {ProbeResult} from '../../core/mcp/probe.js'
+import type {ProbeResult} from '../../core/sources/mcp/probe.js'
 import {allowHttp} from '../../flags.js'
 
 export default class IntegrationsProbe extends BaseCommand {
@@ -20,9 +20,9 @@ oauth, bearer, header (a credential of unknown form, e.g. an API-key header) or 
 
   async run(): Promise<ProbeResult> {
     const {args, flags} = await this.parse(IntegrationsProbe)
-    const {parseServerUrl} = await import('../../core/mcp/endpoint.js')
+    const {parseServerUrl} = await import('../../core/net/endpoint.js')
     const url = parseServerUrl(args.url, {allowHttp: flags['allow-http']})
-    const {probeServer} = await import('../../core/mcp/probe.js')
+    const {probeServer} = await import('../../core/sources/mcp/probe.js')
     const result = await probeServer(url)
     if (!this.jsonEnabled()) {
       const {renderFields} = await import('../../ui/fields.js')

@@ -4,7 +4,7 @@
 import {auth} from '@modelcontextprotocol/sdk/client/auth.js'
 
 import {McpctlError} from '../errors.js'
-import {parseServerUrl} from '../mcp/endpoint.js'
+import {parseServerUrl} from '../net/endpoint.js'
 import {
   type AuthorizationResponse,
   type CallbackExpectation,

@@ -5,7 +5,7 @@ import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 
 import {McpctlError} from '../errors.js'
-import {printable} from '../mcp/untrusted.js'
+import {printable} from '../net/untrusted.js'
 
 export const CALLBACK_HOST = '127.0.0.1'
 export const CALLBACK_PATH = '/callback'

@@ -9,7 +9,7 @@ import type {AuthorizationServerMetadata, OAuthProtectedResourceMetadata} from '
 import {checkResourceAllowed, resourceUrlFromServerUrl} from '@modelcontextprotocol/sdk/shared/auth-utils.js'
 
 import {McpctlError} from '../errors.js'
-import {printable} from '../mcp/untrusted.js'
+import {printable} from '../net/untrusted.js'
 import {oauthFailure} from './failures.js'
 import {type AuthorizationServerEndpoints, keptMetadata} from './grant.js'
 import {type OAuthHttp, secureEndpoint} from './http.js'

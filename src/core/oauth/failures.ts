@@ -1,7 +1,7 @@
 // SDK and authorization-server failures turned into McpctlErrors a person can act on. The SDK's own messages may quote
 // a raw response body; none of that reaches ours, and server-supplied text is made printable and scrubbed of secrets.
 import {McpctlError} from '../errors.js'
-import {printable} from '../mcp/untrusted.js'
+import {printable} from '../net/untrusted.js'
 import type {OAuthHttp} from './http.js'
 
 /** Replace every occurrence of a known secret (token, code, verifier, client secret) in server-supplied text. */

@@ -1,8 +1,8 @@
 // The fetch every OAuth request goes through, and the HTTPS rule for authorization-server endpoints.
 // Built on the MCP client's guarded fetch: redirects only within one origin and never to plain http, bodies capped.
 import {McpctlError} from '../errors.js'
-import {isLoopbackHost} from '../mcp/endpoint.js'
-import {type FetchLike, guardedFetch} from '../mcp/http.js'
+import {isLoopbackHost} from '../net/endpoint.js'
+import {type FetchLike, guardedFetch} from '../net/http.js'
 
 /** No metadata document, registration or token response comes near this; a bigger body is refused unread. */
 export const MAX_OAUTH_RESPONSE_BYTES = 1024 * 1024

@@ -3,7 +3,7 @@
 import {selectClientAuthMethod} from '@modelcontextprotocol/sdk/client/auth.js'
 
 import {McpctlError} from '../errors.js'
-import {printable} from '../mcp/untrusted.js'
+import {printable} from '../net/untrusted.js'
 import {isAbort, redact} from './failures.js'
 import {type GrantContext, loadIntegrationGrant, withGrantLock} from './grant-store.js'
 import type {OAuthGrant} from './grant.js'

@@ -204,7 +204,7 @@ describe('oauth: through the session the commands use (openSession)', function (
   })
 
   it('refreshes on a 401 and steps up on a 403, with the provider as the only credential', async () => {
-    const {openSession} = await import('../../../src/core/mcp/session.js')
+    const {openSession} = await import('../../../src/core/sources/mcp/session.js')
     const {grant} = await authorizeWithBrowser(world)
     await seedIntegration(world, 'acme', grant)
     await (await world.as.provider.AccessToken.find(grant.tokens.access_token))!.destroy()

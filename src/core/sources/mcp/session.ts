@@ -9,10 +9,10 @@ import {ErrorCode, McpError} from '@modelcontextprotocol/sdk/types.js'
 import {AjvJsonSchemaValidator} from '@modelcontextprotocol/sdk/validation/ajv'
 import type {JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator} from '@modelcontextprotocol/sdk/validation/types.js'
 
-import {McpctlError} from '../errors.js'
-import type {Transport} from '../store/schema.js'
-import {formatSeconds, guardedFetch} from './http.js'
-import {printable} from './untrusted.js'
+import {McpctlError} from '../../errors.js'
+import type {Transport} from '../../store/schema.js'
+import {formatSeconds, guardedFetch} from '../../net/http.js'
+import {printable} from '../../net/untrusted.js'
 import {MCPCTL_CLIENT_INFO} from './version.js'
 
 export type Credentials =

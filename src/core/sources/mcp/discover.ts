@@ -6,12 +6,12 @@ import {DEFAULT_REQUEST_TIMEOUT_MSEC} from '@modelcontextprotocol/sdk/shared/pro
 import {ErrorCode, McpError} from '@modelcontextprotocol/sdk/types.js'
 import {z} from 'zod'
 
-import {McpctlError} from '../errors.js'
-import {TOOL_NAME} from '../names.js'
-import {formatSeconds} from './http.js'
-import type {ToolDefinition} from '../store/config-store.js'
+import {McpctlError} from '../../errors.js'
+import {TOOL_NAME} from '../../names.js'
+import {formatSeconds} from '../../net/http.js'
+import type {ToolDefinition} from '../../store/config-store.js'
 import type {Session} from './session.js'
-import {printable, quote} from './untrusted.js'
+import {printable, quote} from '../../net/untrusted.js'
 
 export const DISCOVERY_LIMITS = {
   maxPages: 100,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {McpctlError} from '../../../src/core/errors.js'
-import {guardedFetch} from '../../../src/core/mcp/http.js'
+import {guardedFetch} from '../../../src/core/net/http.js'
 import {startHttpServer, type TestHttpServer} from '../../helpers/servers.js'
 
 describe('guardedFetch', () => {

@@ -1,5 +1,5 @@
 // Server-supplied text quoted for warnings and error messages, which may reach a terminal or a log.
-// (core cannot use ui/text.ts; this is the small subset the MCP client needs.)
+// (core cannot use ui/text.ts; this is the small subset the network clients need.)
 
 // Controls (ESC, CSI…), format characters (bidi overrides, zero-width), line/paragraph separators, lone surrogates.
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu

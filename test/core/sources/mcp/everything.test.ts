@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 
-import {discoverTools} from '../../../src/core/mcp/discover.js'
-import {parseServerUrl} from '../../../src/core/mcp/endpoint.js'
-import {probeServer} from '../../../src/core/mcp/probe.js'
-import {openSession} from '../../../src/core/mcp/session.js'
-import {type EverythingServer, startEverythingServer} from '../../helpers/everything.js'
+import {discoverTools} from '../../../../src/core/sources/mcp/discover.js'
+import {parseServerUrl} from '../../../../src/core/net/endpoint.js'
+import {probeServer} from '../../../../src/core/sources/mcp/probe.js'
+import {openSession} from '../../../../src/core/sources/mcp/session.js'
+import {type EverythingServer, startEverythingServer} from '../../../helpers/everything.js'
 
 describe('against the reference server (server-everything)', () => {
   let everything: EverythingServer

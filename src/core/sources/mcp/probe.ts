@@ -2,11 +2,11 @@
 // The decision table is shared/reference/mcp-client-auth.md ("What servers answer to an unauthenticated initialize").
 import {LATEST_PROTOCOL_VERSION} from '@modelcontextprotocol/sdk/types.js'
 
-import {McpctlError} from '../errors.js'
-import type {AuthType, Transport} from '../store/schema.js'
-import {isLoopbackHost} from './endpoint.js'
-import {type FetchLike, formatSeconds, guardedFetch} from './http.js'
-import {printable} from './untrusted.js'
+import {McpctlError} from '../../errors.js'
+import type {AuthType, Transport} from '../../store/schema.js'
+import {isLoopbackHost} from '../../net/endpoint.js'
+import {type FetchLike, formatSeconds, guardedFetch} from '../../net/http.js'
+import {printable} from '../../net/untrusted.js'
 import {MCPCTL_CLIENT_INFO} from './version.js'
 
 export interface ProbeResult {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 
-import {McpctlError} from '../../../src/core/errors.js'
-import {type Credentials, openSession, type Session} from '../../../src/core/mcp/session.js'
-import {freePort} from '../../helpers/free-port.js'
-import {type McpServerOptions, startHttpServer, startMcpServer, type TestMcpServer} from '../../helpers/servers.js'
+import {McpctlError} from '../../../../src/core/errors.js'
+import {type Credentials, openSession, type Session} from '../../../../src/core/sources/mcp/session.js'
+import {freePort} from '../../../helpers/free-port.js'
+import {type McpServerOptions, startHttpServer, startMcpServer, type TestMcpServer} from '../../../helpers/servers.js'
 
 const tools = [
   {description: 'Lists tickets', inputSchema: {type: 'object'}, name: 'list_tickets'},

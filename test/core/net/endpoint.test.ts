@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {McpctlError} from '../../../src/core/errors.js'
-import {isLoopbackHost, parseServerUrl} from '../../../src/core/mcp/endpoint.js'
+import {isLoopbackHost, parseServerUrl} from '../../../src/core/net/endpoint.js'
 
 const refused = (raw: string, options: {allowHttp?: boolean}, pattern: RegExp) =>
   assert.throws(

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 
-import {McpctlError} from '../../../src/core/errors.js'
-import {DISCOVERY_LIMITS, discoverTools, exceedsDepth, TRUNCATED_SCHEMA} from '../../../src/core/mcp/discover.js'
-import {openSession, type Session} from '../../../src/core/mcp/session.js'
-import {type McpServerOptions, startMcpServer, type TestMcpServer, type TestTool} from '../../helpers/servers.js'
+import {McpctlError} from '../../../../src/core/errors.js'
+import {DISCOVERY_LIMITS, discoverTools, exceedsDepth, TRUNCATED_SCHEMA} from '../../../../src/core/sources/mcp/discover.js'
+import {openSession, type Session} from '../../../../src/core/sources/mcp/session.js'
+import {type McpServerOptions, startMcpServer, type TestMcpServer, type TestTool} from '../../../helpers/servers.js'
 
 const numbered = (count: number, prefix = 'tool'): TestTool[] =>
   Array.from({length: count}, (_, i) => ({description: `Tool ${i}`, inputSchema: {type: 'object'}, name: `${prefix}_${i}`}))

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 
-import {McpctlError} from '../../../src/core/errors.js'
-import {probeServer} from '../../../src/core/mcp/probe.js'
-import {freePort} from '../../helpers/free-port.js'
-import {type McpServerOptions, startHttpServer, startMcpServer, type TestHttpServer} from '../../helpers/servers.js'
-import {untrustedCert} from '../../helpers/ca.js'
+import {McpctlError} from '../../../../src/core/errors.js'
+import {probeServer} from '../../../../src/core/sources/mcp/probe.js'
+import {freePort} from '../../../helpers/free-port.js'
+import {type McpServerOptions, startHttpServer, startMcpServer, type TestHttpServer} from '../../../helpers/servers.js'
+import {untrustedCert} from '../../../helpers/ca.js'
 
 describe('probeServer', () => {
   const started: Array<{close(): Promise<void>}> = []

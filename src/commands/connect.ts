@@ -31,7 +31,8 @@ Runs the browser flow again (see integrations add) and replaces the stored token
     const {oauthFromFlags} = await import('../ui/browser.js')
     const oauth = await oauthFromFlags(flags, this.canPrompt)
     try {
-      const {reauthorizeIntegration, requireIntegration} = await import('../core/integrations.js')
+      const {requireIntegration} = await import('../core/integrations.js')
+      const {reauthorizeIntegration} = await import('../core/sources/mcp/add.js')
       requireIntegration(await this.store.read(), args.name)
       if (!oauth.authorization) throw oauth.unavailable!
       const result = await reauthorizeIntegration({secrets: this.secrets, store: this.store}, args.name, {

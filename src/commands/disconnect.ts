@@ -7,12 +7,13 @@ import {yes} from '../flags.js'
 
 export default class Disconnect extends BaseCommand {
   static args = {name: Args.string({description: 'Integration name', ignoreStdin: true, required: true})}
-  static description = `Disconnect an integration: revoke its OAuth tokens, remove it with its tools, policies and stored secrets.
+  static description = `Disconnect an integration (MCP server or catalog app): revoke its credentials where possible, remove it with its tools, policies and stored secrets.
 
-OAuth refresh and access tokens are revoked at the authorization server (RFC 7009) when it offers revocation;
-local secrets are removed whatever happens. Revoking the refresh token ends the grant: an access token the server
-cannot revoke (a JWT) only runs out, and the receipt says until when. Exit code 5 (partial) says something that
-could be revoked was not.
+OAuth refresh and access tokens are revoked at the authorization server (RFC 7009) when it offers revocation.
+Revoking the refresh token ends the grant: an access token the server cannot revoke (a JWT) only runs out, and the
+receipt says until when. For a catalog app whose vendor offers no revocation from here, the local secrets are
+deleted and the receipt says where in the vendor's console the key is revoked (exit 0). Local secrets are removed
+whatever happens; exit code 5 (partial) says something that could be revoked was not.
 
 Shows what will be removed and asks first; without a terminal (CI, pipes, --json) it needs --yes.
 Connecting the same server again seeds default policies again.`
@@ -39,6 +40,7 @@ Connecting the same server again seeds default policies again.`
         const until = r.validUntil ? `; it stays valid until ${r.validUntil}` : ''
         this.log(`  ${r.token.replace('_', ' ')}: ${outcome}${r.reason && r.outcome !== 'revoked' ? ` (${r.reason})` : ''}${until}`)
       }
+      if (receipt.revokeAt) this.log(`  The credential itself stays valid at the vendor until you revoke it: ${receipt.revokeAt}`)
       for (const warning of receipt.warnings) this.warn(warning)
     }
 

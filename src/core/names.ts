@@ -1,20 +1,35 @@
-// Names of integrations and tools, and the `mcp:<server>:<tool>` form in which tools are shown and matched.
+// Names of connections and tools, and the qualified form in which tools are shown and matched:
+// `mcp:<server>:<tool>` for a remote MCP server, `<app-id>:<connection>:<tool>` for a built-in catalog app.
 
-/** Integration names: lowercase letters, digits and hyphens; they appear inside tool names, so no `:` or glob characters. */
+/** Connection names: lowercase letters, digits and hyphens; they appear inside tool names, so no `:` or glob characters. */
 export const INTEGRATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
 
 /** Tool names as the MCP spec recommends: 1–128 of `[A-Za-z0-9_.-]`. */
 export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/
 
-export const TOOL_PREFIX = 'mcp'
+/** The first segment of an MCP server's tool names. */
+export const MCP_PREFIX = 'mcp'
 
-export const qualifiedToolName = (server: string, tool: string) => `${TOOL_PREFIX}:${server}:${tool}`
-
-export function parseQualifiedToolName(name: string): {server: string; tool: string} | undefined {
-  const parts = name.split(':')
-  if (parts.length !== 3 || parts[0] !== TOOL_PREFIX) return undefined
-  return {server: parts[1], tool: parts[2]}
+/** What names a connection's tools: its name, and the catalog app it connects, if it is one. */
+export interface ToolOwner {
+  app?: {id: string}
+  name: string
 }
+
+/** `mcp` for an MCP server, the app id for a catalog app. */
+export const toolPrefix = (owner: ToolOwner) => owner.app?.id ?? MCP_PREFIX
+
+export const qualifiedToolName = (owner: ToolOwner, tool: string) => `${toolPrefix(owner)}:${owner.name}:${tool}`
+
+/** The three segments of a qualified tool name, or undefined when it does not have them. */
+export function parseQualifiedToolName(name: string): {connection: string; prefix: string; tool: string} | undefined {
+  const parts = name.split(':')
+  if (parts.length !== 3 || parts.some((part) => part === '')) return undefined
+  return {connection: parts[1], prefix: parts[0], tool: parts[2]}
+}
+
+/** How tool names look, for hints. */
+export const TOOL_NAME_FORMS = 'mcp:<server>:<tool> or <app-id>:<connection>:<tool>'
 
 /** Suggest an integration name from a server URL: `https://mcp.acme-psa.com/v1/mcp` → `acme-psa`. */
 export function suggestIntegrationName(url: URL): string {

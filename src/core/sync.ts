@@ -4,12 +4,14 @@ import {access} from 'node:fs/promises'
 
 import {diffDefinitions, formatDefinitionDiff} from './definition-diff.js'
 import {McpctlError, type ErrorKind} from './errors.js'
-import {requireIntegration, type Context, withSession} from './integrations.js'
-import {qualifiedToolName} from './names.js'
+import {requireIntegration, type Context} from './integrations.js'
+import {qualifiedToolName, type ToolOwner} from './names.js'
 import type {Permission, PolicySource} from './policy/permission.js'
 import {compareNames} from './policy/reset.js'
 import type {StoreTransaction, ToolDefinition} from './store/config-store.js'
 import type {Config, Integration, Tool} from './store/schema.js'
+import {sourceFor} from './sources/describe.js'
+import type {Discovery} from './sources/source.js'
 import {fingerprintTool, newToolRecord} from './tool-record.js'
 
 /** How many servers are contacted at once when syncing all: enough for a fleet, few enough to be polite. */
@@ -54,7 +56,7 @@ export interface SyncResult {
   syncedAt: string
 }
 
-type Discovered = {definitions: ToolDefinition[]; server?: {name?: string; version?: string}; transport: Integration['transport']; warnings: string[]}
+type Discovered = Discovery
 
 export interface SyncOptions {
   concurrency?: number
@@ -63,9 +65,8 @@ export interface SyncOptions {
   timeoutMs?: number
 }
 
-/** Connect, list every page of tools, close; bounded by `timeoutMs` whatever the server does. */
+/** List the connection's tools through its Source; bounded by `timeoutMs` whatever the server or vendor does. */
 async function discover(ctx: Context, integration: Integration, timeoutMs: number): Promise<Discovered> {
-  const {discoverTools} = await import('./sources/mcp/discover.js')
   const abort = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_resolve, reject) => {
@@ -75,23 +76,8 @@ async function discover(ctx: Context, integration: Integration, timeoutMs: numbe
       abort.abort()
     }, timeoutMs)
   })
-  // withSession closes the session whatever happens, also one opened after the deadline passed.
-  const work = withSession(
-    ctx,
-    integration,
-    async (session): Promise<Discovered> => {
-      if (abort.signal.aborted) throw new McpctlError('server', `${integration.name}: no answer within the deadline`)
-      const discovery = await discoverTools(session)
-      const server = session.client.getServerVersion()
-      return {
-        definitions: discovery.tools,
-        server: server ? {name: server.name, version: server.version} : integration.server,
-        transport: session.transport,
-        warnings: discovery.warnings,
-      }
-    },
-    {signal: abort.signal, timeoutMs},
-  )
+  // The Source closes whatever it opened, also after the deadline passed.
+  const work = sourceFor(integration).then((source) => source.listTools(ctx, {signal: abort.signal, timeoutMs}))
   work.catch(() => {}) // its failure after the deadline has already been reported as the timeout
   try {
     return await Promise.race([work, deadline])
@@ -126,8 +112,8 @@ function errorOf(error: unknown): NonNullable<ServerSync['error']> {
 
 const failed = (name: string, error: unknown): ServerSync => ({added: [], changed: [], error: errorOf(error), name, ok: false, removed: [], unchanged: 0, warnings: []})
 
-const synced = (server: string, tool: Tool): SyncedTool => ({
-  name: qualifiedToolName(server, tool.name),
+const synced = (owner: ToolOwner, tool: Tool): SyncedTool => ({
+  name: qualifiedToolName(owner, tool.name),
   permission: tool.policy.permission,
   source: tool.policy.source,
   tool: tool.name,
@@ -178,7 +164,7 @@ export async function mergeDiscovery(
     if (!existing) {
       const record = newToolRecord(definition, now)
       tools[definition.name] = record
-      result.added.push(synced(name, record))
+      result.added.push(synced(integration, record))
       continue
     }
 
@@ -212,19 +198,18 @@ export async function mergeDiscovery(
     else record.title = fresh.title
     if (record.annotations === undefined) delete record.annotations
     tools[definition.name] = record
-    result.changed.push({...synced(name, record), demoted, diff, from, previousFingerprint: existing.fingerprint})
+    result.changed.push({...synced(integration, record), demoted, diff, from, previousFingerprint: existing.fingerprint})
   }
 
   for (const tool of Object.values(integration.tools)) {
-    if (!Object.hasOwn(tools, tool.name)) result.removed.push(synced(name, tool))
+    if (!Object.hasOwn(tools, tool.name)) result.removed.push(synced(integration, tool))
   }
 
   integration.tools = tools
   integration.syncedAt = now
   integration.updatedAt = now
   integration.warnings = discovered.warnings
-  integration.transport = discovered.transport
-  if (discovered.server) integration.server = discovered.server
+  if (discovered.facts) Object.assign(integration, discovered.facts)
   // Rewritten only when something changed, or to restore a missing file; unchanged servers cost no write.
   const changes = result.added.length + result.removed.length + result.changed.length
   if (changes > 0 || titlesChanged || options.definitionsStored === false) tx.setDefinitions(name, definitions)

@@ -1,8 +1,9 @@
-// `tools call`: one tool on its server with the stored credentials, obeying the tool's policy.
+// `tools call` (and the gateway): one qualified tool on its connection with the stored credentials, obeying its
+// policy. The connection's Source does the call; nothing here knows whether it is an MCP server or a catalog app.
 import {policyRefusal, usageError} from './errors.js'
-import {type Context, requireIntegration, withSession} from './integrations.js'
+import {type Context, requireIntegration} from './integrations.js'
 import type {InteractiveAuthorization} from './oauth/authorize.js'
-import {parseQualifiedToolName, qualifiedToolName} from './names.js'
+import {parseQualifiedToolName, qualifiedToolName, TOOL_NAME_FORMS, toolPrefix} from './names.js'
 import type {Permission} from './policy/permission.js'
 
 export interface ToolCallRequest {
@@ -21,23 +22,28 @@ export interface ToolCallResult {
 /** The tool and its permission, or a usage error; the caller asks for approval before `callTool` when it is needed. */
 export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string): Promise<{permission: Permission; server: string; tool: string}> {
   const parsed = parseQualifiedToolName(name)
-  if (!parsed) throw usageError(`"${name}" is not a tool name.`, 'Tool names look like mcp:<server>:<tool>; see `mcpctl tools list`.')
-  const integration = requireIntegration(await ctx.store.read(), parsed.server)
-  const tool = integration.tools[parsed.tool]
-  if (!tool) throw usageError(`${name} is not a known tool of "${parsed.server}".`, `See \`mcpctl tools list --server ${parsed.server}\`, or re-discover with \`mcpctl tools sync ${parsed.server}\`.`)
+  if (!parsed) throw usageError(`"${name}" is not a tool name.`, `Tool names look like ${TOOL_NAME_FORMS}; see \`mcpctl tools list\`.`)
+  const integration = requireIntegration(await ctx.store.read(), parsed.connection)
+  const expected = qualifiedToolName(integration, parsed.tool)
+  if (parsed.prefix !== toolPrefix(integration)) {
+    throw usageError(`"${name}" is not a tool name of "${parsed.connection}".`, `Its tools are named ${toolPrefix(integration)}:${parsed.connection}:<tool>, e.g. ${expected}.`)
+  }
+
+  const tool = Object.hasOwn(integration.tools, parsed.tool) ? integration.tools[parsed.tool] : undefined
+  if (!tool) throw usageError(`${name} is not a known tool of "${parsed.connection}".`, `See \`mcpctl tools list --server ${parsed.connection}\`, or re-discover with \`mcpctl tools sync ${parsed.connection}\`.`)
   const {permission} = tool.policy
   if (permission === 'disabled') {
     throw policyRefusal(`${name} is disabled by policy.`, `Allow it with \`mcpctl policy set ${name} approval_needed\` (or auto).`)
   }
 
-  return {permission, server: parsed.server, tool: parsed.tool}
+  return {permission, server: parsed.connection, tool: parsed.tool}
 }
 
 /** Call after `resolveToolCall` (and approval, when the permission is approval_needed). */
 export async function callTool(
   ctx: Context,
   request: ToolCallRequest & {approved: boolean},
-  options: {authorization?: InteractiveAuthorization} = {},
+  options: {authorization?: InteractiveAuthorization; signal?: AbortSignal} = {},
 ): Promise<ToolCallResult> {
   const {permission, server, tool} = await resolveToolCall(ctx, request.name)
   if (permission === 'approval_needed' && !request.approved) {
@@ -45,19 +51,14 @@ export async function callTool(
   }
 
   const integration = requireIntegration(await ctx.store.read(), server)
-  return withSession(
-    ctx,
-    integration,
-    async (session) => {
-      const result = await session.client.callTool({arguments: request.args, name: tool}, undefined, session.requestOptions)
-      return {
-        content: Array.isArray(result.content) ? result.content : [],
-        isError: result.isError === true,
-        name: qualifiedToolName(server, tool),
-        permission,
-        ...(result.structuredContent === undefined ? {} : {structuredContent: result.structuredContent}),
-      }
-    },
-    options,
-  )
+  const {sourceFor} = await import('./sources/describe.js')
+  const source = await sourceFor(integration)
+  const outcome = await source.callTool(ctx, {args: request.args, tool}, options)
+  return {
+    content: outcome.content,
+    isError: outcome.isError,
+    name: qualifiedToolName(integration, tool),
+    permission,
+    ...(outcome.structuredContent === undefined ? {} : {structuredContent: outcome.structuredContent}),
+  }
 }

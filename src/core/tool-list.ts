@@ -1,4 +1,4 @@
-// The rows of `tools list`: every tool of every integration as `mcp:<server>:<tool>` with its policy.
+// The rows of `tools list`: every tool of every connection by its qualified name (names.ts) with its policy.
 import {qualifiedToolName} from './names.js'
 import {compilePatterns} from './policy/pattern.js'
 import type {Permission, PolicySource, ToolClass} from './policy/permission.js'
@@ -18,7 +18,7 @@ export interface ToolRow {
 
 export interface ToolListFilter {
   changed?: boolean
-  /** Exact names or globs (`mcp:*:delete_*`); a tool is listed when any of them matches. */
+  /** Exact names or globs (`mcp:*:delete_*`, `halopsa:*:get_*`); a tool is listed when any of them matches. */
   patterns?: string[]
   permission?: Permission
   server?: string
@@ -34,7 +34,7 @@ export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[
     for (const tool of Object.values(integration.tools)) {
       if (filter.permission && tool.policy.permission !== filter.permission) continue
       if (filter.changed && !tool.changed) continue
-      const name = qualifiedToolName(server, tool.name)
+      const name = qualifiedToolName(integration, tool.name)
       if (patterns && !patterns.matchesAny(name)) continue
       rows.push({
         changed: Boolean(tool.changed),

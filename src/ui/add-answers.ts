@@ -1,6 +1,6 @@
 // How `integrations add` gets answers its flags did not give: prompts on a terminal, else an error naming the flag.
 import {missingAnswer} from '../core/errors.js'
-import type {Answers} from '../core/integrations.js'
+import type {Answers} from '../core/sources/mcp/add.js'
 import type {ProbeResult} from '../core/sources/mcp/probe.js'
 
 export function promptAnswers(): Answers {

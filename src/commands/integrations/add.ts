@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {usageError} from '../../core/errors.js'
-import type {AddResult, SecretInput} from '../../core/integrations.js'
+import type {SecretInput} from '../../core/integrations.js'
+import type {AddResult} from '../../core/sources/mcp/add.js'
 import {AUTH_TYPES} from '../../core/store/store-format.js'
 import {allowHttp, oauthFlags, yes} from '../../flags.js'
 
@@ -71,7 +72,7 @@ stores only the name of an environment variable (for CI).`
     const answers = this.canPrompt ? promptAnswers() : flagAnswers()
     // --yes takes the name suggested from the URL instead of asking.
     if (flags.yes) answers.name = flagAnswers().name
-    const {addIntegration} = await import('../../core/integrations.js')
+    const {addIntegration} = await import('../../core/sources/mcp/add.js')
     const result = await addIntegration(
       {secrets: this.secrets, store: this.store},
       {

@@ -1,7 +1,7 @@
 // Tool patterns: exact `mcp:<server>:<tool>` names or globs (`mcp:acme:delete_*`), compiled once per command.
 // Compiled once because `policy set` and `tools list` test every stored tool (tens of thousands) against them.
 import {McpctlError} from '../errors.js'
-import {TOOL_PREFIX} from '../names.js'
+import {MCP_PREFIX} from '../names.js'
 
 /** A compiled set of patterns: which of them match a qualified tool name. */
 export interface PatternSet {
@@ -32,7 +32,7 @@ function validate(pattern: string): void {
   INVISIBLE.lastIndex = 0
   if (INVISIBLE.test(pattern)) throw notAPattern(pattern, 'it contains a control or invisible character')
   const segments = pattern.split(':')
-  if (segments.length !== 3 || segments[0] !== TOOL_PREFIX || segments.some((segment) => segment === '')) {
+  if (segments.length !== 3 || segments[0] !== MCP_PREFIX || segments.some((segment) => segment === '')) {
     throw notAPattern(pattern)
   }
 }

@@ -51,7 +51,7 @@ export function planAssignments(config: Config, assignments: PolicyAssignment[],
     if (filter.server && integration.name !== filter.server) continue
     for (const tool of Object.values(integration.tools)) {
       if (filter.where && tool.class !== filter.where) continue
-      const name = qualifiedToolName(integration.name, tool.name)
+      const name = qualifiedToolName(integration, tool.name)
       const matched = compiled.match(name)
       if (matched.length === 0) continue
       for (const index of matched) hits[index]++

@@ -228,11 +228,11 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
             problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob (quote names that look like numbers)`})
             bad = true
           } else if (toolKey.includes(':')) {
-            problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob within "${name}", without "mcp:<server>:"`})
+            problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob within "${name}", without the "mcp:<server>:" or "<app-id>:<connection>:" in front`})
             bad = true
           } else {
             try {
-              compilePatterns([qualifiedToolName(name, toolKey)])
+              compilePatterns([qualifiedToolName({name}, toolKey)])
             } catch (error) {
               if (!(error instanceof McpctlError)) throw error
               problems.push({line: entryLine, message: error.message})
@@ -297,7 +297,7 @@ export function planPolicyApply(config: Config, parsed: ParsedPolicyFile, option
 
     // Globs first, exact names after: with "last wins", an exact name then beats any glob wherever it is written.
     const ordered = [...server.entries.filter((e) => isGlobPattern(e.key)), ...server.entries.filter((e) => !isGlobPattern(e.key))]
-    const assignments: PolicyAssignment[] = ordered.map((e) => ({level: e.level, pattern: qualifiedToolName(server.name, e.key)}))
+    const assignments: PolicyAssignment[] = ordered.map((e) => ({level: e.level, pattern: qualifiedToolName(integration, e.key)}))
     const plan = planAssignments(config, assignments, {server: server.name})
     for (const [index, entry] of ordered.entries()) {
       if (plan.hits[index] === 0) problems.push({line: entry.line, message: `"${entry.key}" matched no tool of "${server.name}"`})
@@ -308,8 +308,8 @@ export function planPolicyApply(config: Config, parsed: ParsedPolicyFile, option
     if (options.prune) {
       const mentioned = compilePatterns(assignments.map((a) => a.pattern))
       for (const tool of Object.values(integration.tools)) {
-        if (tool.policy.source !== 'user' || mentioned.matchesAny(qualifiedToolName(server.name, tool.name))) continue
-        const change = resetChangeFor(server.name, tool)
+        if (tool.policy.source !== 'user' || mentioned.matchesAny(qualifiedToolName(integration, tool.name))) continue
+        const change = resetChangeFor(integration, tool)
         if (change) pruned.push(change)
       }
     }
@@ -373,7 +373,7 @@ export async function applyPolicyFile(
         now,
         reason,
       )
-      const resets = plan.changes.filter((c) => c.toSource === 'default').map((c) => resetChangeFor(c.server, config.integrations[c.server].tools[c.tool]))
+      const resets = plan.changes.filter((c) => c.toSource === 'default').map((c) => resetChangeFor(config.integrations[c.server], config.integrations[c.server].tools[c.tool]))
       applyResets(
         config,
         resets.filter((c): c is ResetChange => c !== undefined),

@@ -2,7 +2,7 @@
 // Seeding is re-run on the stored name, description and annotations, so a reset tool is exactly a freshly seeded one.
 import {usageError} from '../errors.js'
 import {requireIntegration, type Context} from '../integrations.js'
-import {qualifiedToolName} from '../names.js'
+import {qualifiedToolName, type ToolOwner} from '../names.js'
 import type {Config, Tool} from '../store/schema.js'
 import {compilePatterns} from './pattern.js'
 import type {ToolClass} from './permission.js'
@@ -16,7 +16,7 @@ export interface ResetChange extends PolicyChange {
 }
 
 /** The reset of one tool, or undefined when it already has its seeded default (and nothing flags it as changed). */
-export function resetChangeFor(server: string, tool: Tool): ResetChange | undefined {
+export function resetChangeFor(owner: ToolOwner, tool: Tool): ResetChange | undefined {
   const seed = seedPolicy({annotations: tool.annotations, description: tool.description, name: tool.name})
   const {permission, reason, source} = tool.policy
   if (source === 'default' && permission === seed.permission && reason === seed.reason && tool.class === seed.class && !tool.changed) {
@@ -26,9 +26,9 @@ export function resetChangeFor(server: string, tool: Tool): ResetChange | undefi
     class: seed.class,
     from: permission,
     fromSource: source,
-    name: qualifiedToolName(server, tool.name),
+    name: qualifiedToolName(owner, tool.name),
     reason: seed.reason,
-    server,
+    server: owner.name,
     to: seed.permission,
     tool: tool.name,
   }
@@ -54,14 +54,14 @@ export function planPolicyReset(config: Config, patterns: string[] = [], filter:
     if (filter.server && integration.name !== filter.server) continue
     for (const tool of Object.values(integration.tools)) {
       if (compiled) {
-        const matched = compiled.match(qualifiedToolName(integration.name, tool.name))
+        const matched = compiled.match(qualifiedToolName(integration, tool.name))
         if (matched.length === 0) continue
         for (const index of matched) hits[index]++
       } else if (tool.policy.source !== 'user') {
         continue
       }
 
-      const change = resetChangeFor(integration.name, tool)
+      const change = resetChangeFor(integration, tool)
       if (change) changes.push(change)
       else unchanged++
     }

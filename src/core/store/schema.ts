@@ -69,13 +69,12 @@ export const Tool = z.object({
 })
 export type Tool = z.infer<typeof Tool>
 
-export const Integration = z.object({
+/** A remote MCP server: its URL, transport and credential. */
+export const McpIntegration = z.object({
   name: z.string(),
   url: z.string(),
   transport: z.enum(TRANSPORTS),
   auth: Auth,
-  /** Catalog app this connection came from, if any. */
-  app: z.string().optional(),
   server: z.object({name: z.string().optional(), version: z.string().optional()}).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -84,6 +83,10 @@ export const Integration = z.object({
   warnings: z.array(z.string()).default([]),
   tools: z.record(z.string(), Tool),
 })
+export type McpIntegration = z.infer<typeof McpIntegration>
+
+/** A connection of any kind (src/core/sources/): what seeding, policies and listing see. */
+export const Integration = McpIntegration
 export type Integration = z.infer<typeof Integration>
 
 export const Config = z.object({

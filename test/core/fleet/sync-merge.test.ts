@@ -58,7 +58,7 @@ describe('merging a re-discovery into the store', () => {
   afterEach(() => fixture.cleanup())
 
   const merge = (definitions: typeof original): Promise<ServerSync> =>
-    fixture.store.update((config, tx) => mergeDiscovery(config, tx, 'acme', {definitions, transport: 'streamable-http', warnings: []}, '2026-02-02T00:00:00.000Z'))
+    fixture.store.update((config, tx) => mergeDiscovery(config, tx, 'acme', {definitions, facts: {transport: 'streamable-http'}, warnings: []}, '2026-02-02T00:00:00.000Z'))
 
   it('seeds new tools, removes vanished ones, keeps users’ policies, demotes changed auto tools with a diff', async () => {
     await setPoliciesFromLines({store: fixture.store}, {text: 'mcp:acme:export_report disabled\nmcp:acme:close_ticket auto'})
@@ -108,7 +108,7 @@ describe('merging a re-discovery into the store', () => {
 
     rmSync(file)
     await fixture.store.update((config, tx) =>
-      mergeDiscovery(config, tx, 'acme', {definitions: original, transport: 'streamable-http', warnings: []}, 'now', {definitionsStored: false}),
+      mergeDiscovery(config, tx, 'acme', {definitions: original, facts: {transport: 'streamable-http'}, warnings: []}, 'now', {definitionsStored: false}),
     )
     assert.deepEqual(Object.keys(await fixture.store.readDefinitions('acme')).sort(), original.map((d) => d.name).sort())
   })
@@ -116,7 +116,7 @@ describe('merging a re-discovery into the store', () => {
   it('does not resurrect an integration disconnected during the sync', async () => {
     const result = await fixture.store.update((config, tx) => {
       delete config.integrations.acme
-      return mergeDiscovery(config, tx, 'acme', {definitions: original, transport: 'streamable-http', warnings: []}, 'now')
+      return mergeDiscovery(config, tx, 'acme', {definitions: original, facts: {transport: 'streamable-http'}, warnings: []}, 'now')
     })
     assert.equal(result.ok, false)
     assert.deepEqual(await fixture.store.read(), {integrations: {}, version: 1})

@@ -1,0 +1,93 @@
+// A remote MCP server as a Source: a session per operation with the stored credential (OAuth refreshed under its
+// lock), tools from tools/list, calls through tools/call, OAuth tokens revoked on disconnect.
+import {McpctlError} from '../../errors.js'
+import type {Context} from '../../integrations.js'
+import {parseServerUrl} from '../../net/endpoint.js'
+import type {InteractiveAuthorization} from '../../oauth/authorize.js'
+import type {Auth, McpIntegration} from '../../store/schema.js'
+import type {Source} from '../source.js'
+import type {Credentials, Session} from './session.js'
+
+/** The credentials of a static-auth integration (OAuth goes through OAuthConnection in withSession). */
+async function staticCredentials(ctx: Context, auth: Exclude<Auth, {type: 'oauth'}>): Promise<Credentials> {
+  if (auth.type === 'none') return {type: 'none'}
+  const secret = await ctx.secrets.load(auth.secret)
+  return auth.type === 'bearer' ? {token: secret, type: 'bearer'} : {name: auth.headerName, type: 'header', value: secret}
+}
+
+/**
+ * Open a session with a stored MCP integration and run `work` in it, for every auth type. OAuth tokens are refreshed
+ * before use and on a 401 (under a cross-process lock), and a scope step-up runs in the browser only when
+ * `authorization` says a browser flow may run here.
+ */
+export async function withSession<T>(
+  ctx: Context,
+  integration: McpIntegration,
+  work: (session: Session) => Promise<T>,
+  options: {authorization?: InteractiveAuthorization; signal?: AbortSignal; timeoutMs?: number} = {},
+): Promise<T> {
+  const {openSession} = await import('./session.js')
+  // Stored URLs were checked when added; plain http is only ever stored for loopback hosts added with --allow-http,
+  // and parseServerUrl still refuses it for any other host.
+  const url = parseServerUrl(integration.url, {allowHttp: true})
+  const once = async (credentials: Credentials) => {
+    const session = await openSession(url, {credentials, signal: options.signal, timeoutMs: options.timeoutMs, transport: integration.transport})
+    try {
+      return await work(session)
+    } finally {
+      await session.close()
+    }
+  }
+
+  if (integration.auth.type !== 'oauth') return once(await staticCredentials(ctx, integration.auth))
+  const {OAuthConnection} = await import('../../oauth/connection.js')
+  const connection = await OAuthConnection.open({ctx, interactive: options.authorization, name: integration.name, signal: options.signal})
+  return connection.run(() => once({provider: connection.provider, type: 'oauth'}))
+}
+
+export const mcpSource: Source<McpIntegration> = {
+  async verify(ctx, integration, options = {}) {
+    await withSession(ctx, integration, async () => {}, options)
+  },
+
+  async listTools(ctx, integration, options = {}) {
+    const {discoverTools} = await import('./discover.js')
+    return withSession(
+      ctx,
+      integration,
+      async (session) => {
+        if (options.signal?.aborted) throw new McpctlError('server', `${integration.name}: no answer within the deadline`)
+        const discovery = await discoverTools(session)
+        const server = session.client.getServerVersion()
+        return {
+          definitions: discovery.tools,
+          facts: {server: server ? {name: server.name, version: server.version} : integration.server, transport: session.transport},
+          warnings: discovery.warnings,
+        }
+      },
+      options,
+    )
+  },
+
+  async callTool(ctx, integration, call, options = {}) {
+    return withSession(
+      ctx,
+      integration,
+      async (session) => {
+        const result = await session.client.callTool({arguments: call.args, name: call.tool}, undefined, session.requestOptions)
+        return {
+          content: Array.isArray(result.content) ? result.content : [],
+          isError: result.isError === true,
+          ...(result.structuredContent === undefined ? {} : {structuredContent: result.structuredContent}),
+        }
+      },
+      options,
+    )
+  },
+
+  async revoke(ctx, integration) {
+    if (integration.auth.type !== 'oauth') return {}
+    const {revokeStoredGrant} = await import('../../oauth/revoke.js')
+    return {tokens: await revokeStoredGrant(ctx, integration.name)}
+  },
+}

@@ -268,6 +268,10 @@ describe('integrations (CLI, HTTPS)', function () {
         assert.equal(result.code, 0, result.stderr)
         const tools = result.json().tools.map((t: {tool: string}) => t.tool)
         assert.ok(tools.includes('echo'), `tools: ${tools}`)
+        // Its get-env "Returns all environment variables" (readOnlyHint: true): a sensitive read, never auto.
+        const seeded = Object.fromEntries(result.json().tools.map((t: {class: string; permission: string; tool: string}) => [t.tool, `${t.class}/${t.permission}`]))
+        assert.equal(seeded['get-env'], 'sensitive/approval_needed')
+        assert.equal(seeded['get-sum'], 'read/auto')
       } finally {
         await everything.close()
       }

@@ -11,10 +11,9 @@ export default class IntegrationsAdd extends BaseCommand {
   static args = {url: Args.string({description: 'MCP server URL (https://…)', ignoreStdin: true, required: true})}
   static description = `Connect a remote MCP server: probe its auth, authenticate, discover its tools and seed a policy for each.
 
-Read-like tools (get, list, search, … or readOnlyHint) start as auto; everything else starts as
-approval_needed. Nothing is stored unless the server accepted the credential and listed its tools.
-Secrets go to the OS keyring; without one, --insecure-storage allows a 0600 file, and --token-env
-stores only the name of an environment variable (for CI).`
+Read-like tools (get, list, search, … or readOnlyHint) start as auto, except sensitive reads (passwords, secrets, keys, tokens, recovery codes, bulk exports); everything else starts as approval_needed. Nothing is stored unless the server accepted the credential and listed its tools.
+
+Secrets go to the OS keyring; without one, --insecure-storage allows a 0600 file, and --token-env stores only the name of an environment variable (for CI).`
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> https://mcp.acme-psa.com/mcp', description: 'Interactive: prompts for the name and credential'},
     {

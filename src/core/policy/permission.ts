@@ -9,6 +9,6 @@ export const isPermission = (value: string): value is Permission => (PERMISSIONS
 export const POLICY_SOURCES = ['default', 'user'] as const
 export type PolicySource = (typeof POLICY_SOURCES)[number]
 
-/** What seeding concluded a tool does. */
-export const TOOL_CLASSES = ['read', 'write', 'unknown'] as const
+/** What seeding concluded a tool does. `sensitive`: a read that hands out secrets or bulk exports (needs approval). */
+export const TOOL_CLASSES = ['read', 'sensitive', 'write', 'unknown'] as const
 export type ToolClass = (typeof TOOL_CLASSES)[number]

@@ -2,7 +2,7 @@
 // The rule is DESIGN.md "Policies"; the verb lists live in verbs.ts.
 import type {Permission, ToolClass} from './permission.js'
 
-import {descriptionVerb, descriptionWord, leadingVerb, verbClass, type VerbClass} from './verbs.js'
+import {descriptionVerb, descriptionVerbSays, descriptionWord, leadingVerb, openingOf, sensitiveTermIn, verbClass, type VerbClass, wordsOf} from './verbs.js'
 
 export interface Seed {
   class: ToolClass
@@ -19,22 +19,47 @@ export interface SeedInput {
 // Reasons are stored and shown; a hostile name's leading word is only letters and digits, but keep it short.
 const shown = (word: string) => (word.length > 32 ? `${word.slice(0, 31)}…` : word)
 
-/** What the annotations say, and the sentence fragment naming the evidence. Write wins over read. */
+/**
+ * What the annotations say, and the sentence fragment naming the evidence. The MCP spec gives `destructiveHint`
+ * meaning only when `readOnlyHint` is false: a read-only tool that also says destructive (mcp-go's default for every
+ * tool) is a read. Otherwise a destructive or not-read-only tool is a write.
+ */
 function annotationEvidence(annotations: SeedInput['annotations']): {class: VerbClass; says?: string} {
   // Annotations come from the server as parsed JSON: only real booleans count as hints.
+  if (annotations?.readOnlyHint === true) {
+    const ignored = annotations.destructiveHint === true ? ' (its destructiveHint applies only to tools that are not read-only)' : ''
+    return {class: 'read', says: `readOnlyHint is true${ignored}`}
+  }
   if (annotations?.destructiveHint === true) return {class: 'write', says: 'destructiveHint is true'}
   if (annotations?.readOnlyHint === false) return {class: 'write', says: 'readOnlyHint is false'}
-  if (annotations?.readOnlyHint === true) return {class: 'read', says: 'readOnlyHint is true'}
   return {class: 'unknown'}
 }
 
 /**
+ * A read that hands out secrets or everything at once needs a person: the name, or the description's first sentence,
+ * names a sensitive term. Applied after the read/write decision, so no annotation can lower it.
+ */
+function sensitiveRead(tool: SeedInput, read: Seed): Seed {
+  const inName = sensitiveTermIn(wordsOf(tool.name), 'name')
+  const found = inName ?? sensitiveTermIn(wordsOf(openingOf(tool.description)), 'description')
+  if (!found) return read
+  const where = inName ? 'name' : 'description'
+  return {class: 'sensitive', permission: 'approval_needed', reason: `reads ${found.kind}: the ${where} says "${found.term}" (${read.reason})`}
+}
+
+/**
  * Seed a tool's policy. `auto` only when the words say read and the annotations do not say write, or the
- * words are unknown and the annotations say read; otherwise `approval_needed`; never `disabled`.
- * `class` is `read` exactly when the seed is `auto`; otherwise `write` if any evidence says write, else
- * `unknown` — so a read-like name with `destructiveHint` is recorded as `write`, the conclusion acted on.
+ * words are unknown and the annotations say read — and the read is not sensitive; otherwise `approval_needed`;
+ * never `disabled`. `class` is `read` exactly when the seed is `auto`; `sensitive` for a read that hands out secrets
+ * or bulk exports; otherwise `write` if any evidence says write, else `unknown` — so a read-like name with
+ * `destructiveHint` is recorded as `write`, the conclusion acted on.
  */
 export function seedPolicy(tool: SeedInput): Seed {
+  const seed = seedByWords(tool)
+  return seed.class === 'read' ? sensitiveRead(tool, seed) : seed
+}
+
+function seedByWords(tool: SeedInput): Seed {
   const nameVerb = leadingVerb(tool.name)
   const nameClass = verbClass(nameVerb)
 
@@ -42,7 +67,7 @@ export function seedPolicy(tool: SeedInput): Seed {
   let words: {class: VerbClass; says?: string}
   if (nameClass === 'unknown') {
     const verb = descriptionVerb(tool.description)
-    const verbSays = verbClass(verb)
+    const verbSays = descriptionVerbSays(verb)
     const unknownName = nameVerb === undefined ? 'no name verb' : `name verb "${shown(nameVerb)}" unknown`
     // Only a word found in the verb lists (plus an inflection) is quoted, so no server text reaches the reason.
     const quoted = descriptionWord(tool.description)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {seedPolicy} from '../../../src/core/policy/seed.js'
-import {descriptionVerb, leadingVerb, READ_VERBS, WRITE_VERBS} from '../../../src/core/policy/verbs.js'
+import {DESCRIPTION_READ_VERBS, descriptionVerb, leadingVerb, READ_VERBS, WRITE_VERBS} from '../../../src/core/policy/verbs.js'
 
 describe('seedPolicy', () => {
   it('lets tools whose name verb is read-like run automatically', () => {
@@ -80,11 +80,74 @@ describe('seedPolicy', () => {
     assert.equal(writeDescription.permission, 'approval_needed')
   })
 
-  it('treats conflicting hints as write, and ignores hints that are not booleans', () => {
-    assert.equal(seedPolicy({annotations: {destructiveHint: true, readOnlyHint: true}, name: 'weather'}).permission, 'approval_needed')
+  it('follows the MCP spec: destructiveHint means nothing on a read-only tool (mcp-go sets it on every tool)', () => {
+    const both = seedPolicy({annotations: {destructiveHint: true, readOnlyHint: true}, description: 'Get list of channels', name: 'channels_list'})
+    assert.equal(both.permission, 'auto')
+    assert.equal(both.class, 'read')
+    assert.match(both.reason, /readOnlyHint is true \(its destructiveHint applies only to tools that are not read-only\)/)
+    assert.equal(seedPolicy({annotations: {destructiveHint: true, readOnlyHint: true}, name: 'delete_channel'}).permission, 'approval_needed', 'a write verb still wins')
+  })
+
+  it('ignores hints that are not booleans', () => {
     const hostile = {annotations: {readOnlyHint: 'true'} as unknown as {readOnlyHint: boolean}, name: 'weather'}
     assert.equal(seedPolicy(hostile).permission, 'approval_needed')
     assert.equal(seedPolicy({annotations: {destructiveHint: true}, name: 'weather'}).reason, 'destructiveHint is true (verbs unknown)')
+  })
+
+  it('reads returns, retrieves, shows, displays, reports, counts, checks and looks up as read-like description openings', () => {
+    const openings = ['Returns a summary of widgets', 'Retrieves a widget', 'Shows the widgets', 'Displays the widget tree', 'Reports the status of a widget', 'Counts widgets', 'Checks whether a widget exists', 'Looks up a widget by serial']
+    for (const description of openings) {
+      const seed = seedPolicy({description, name: 'widget_summary'})
+      assert.deepEqual([seed.class, seed.permission], ['read', 'auto'], description)
+    }
+    assert.equal(seedPolicy({description: 'Returns a summary of widgets', name: 'widgets'}).reason, 'description verb "returns" is read-like (name verb "widgets" unknown)')
+  })
+
+  it('does not read return, report or display as read-like name verbs (they often act)', () => {
+    for (const name of ['return_order', 'report_spam', 'display_message']) assert.equal(seedPolicy({name}).permission, 'approval_needed', name)
+  })
+
+  it('seeds reads of passwords, secrets, keys, tokens, recovery codes and bulk exports as sensitive, needing approval', () => {
+    const cases: [Parameters<typeof seedPolicy>[0], RegExp][] = [
+      [{name: 'get_user_password'}, /^reads passwords: the name says "password" \(name verb "get" is read-like\)$/],
+      [{description: 'Retrieve BitLocker recovery keys for a Windows device (Requires Admin).', name: 'get_bitlocker_recovery_key'}, /^reads keys: the name says "recovery key"/],
+      [{name: 'export_all_contacts'}, /^reads bulk export: the name says "export all"/],
+      [{annotations: {readOnlyHint: true}, description: 'Returns all environment variables, helpful for debugging MCP server configuration', name: 'get-env'}, /^reads environment variables: the name says "env"/],
+      [{description: 'Returns all environment variables', name: 'printEnvironment'}, /^reads environment variables: the description says "environment variable"/],
+      [{description: 'Lists the API keys of a tenant.', name: 'tenant_keys'}, /^reads keys: the description says "api key"/],
+      [{name: 'getAccessToken'}, /^reads tokens: the name says "access token"/],
+      [{name: 'list_tokens'}, /^reads tokens: the name says "token"/],
+      [{name: 'get_mfa_backup_codes'}, /^reads one-time or recovery codes: the name says "backup code"/],
+      [{name: 'list_secret_scanning_alerts'}, /^reads secrets/],
+      [{description: 'Returns a dump of the database.', name: 'db_dump'}, /^reads bulk export: the name says "dump"/],
+    ]
+    for (const [tool, reason] of cases) {
+      const seed = seedPolicy(tool)
+      assert.deepEqual([seed.class, seed.permission], ['sensitive', 'approval_needed'], tool.name)
+      assert.match(seed.reason, reason, tool.name)
+    }
+  })
+
+  it('lets no annotation lower a sensitive read', () => {
+    const seed = seedPolicy({annotations: {destructiveHint: false, idempotentHint: true, readOnlyHint: true} as never, name: 'get_laps_password'})
+    assert.deepEqual([seed.class, seed.permission], ['sensitive', 'approval_needed'])
+    assert.match(seed.reason, /readOnlyHint is true/)
+  })
+
+  it('does not call a read sensitive for words that only look like credentials', () => {
+    const reads: Parameters<typeof seedPolicy>[0][] = [
+      {annotations: {readOnlyHint: true}, description: "Notion | Retrieve your token's bot user", name: 'API-get-self'},
+      {description: 'Get details of a specific Jira issue by its issue key.', name: 'jira_get_issue'},
+      {description: 'List Redis keys matching a pattern.', name: 'list_keys'},
+      {description: 'Search issues using natural-language semantic matching. Best for queries like "login fails after password reset".', name: 'search_issues'},
+      {description: 'Exports a report as PDF.', name: 'export_report'},
+    ]
+    for (const tool of reads) assert.equal(seedPolicy(tool).class, 'read', tool.name)
+  })
+
+  it('leaves writes about secrets as writes', () => {
+    assert.deepEqual(seedPolicy({name: 'reset_password'}).class, 'write')
+    assert.deepEqual(seedPolicy({name: 'rotate_api_key'}).class, 'write')
   })
 
   it('never seeds disabled', () => {
@@ -105,6 +168,7 @@ describe('seedPolicy', () => {
 describe('policy verbs', () => {
   it('has no verb in both lists', () => {
     for (const verb of READ_VERBS) assert.ok(!WRITE_VERBS.has(verb), verb)
+    for (const verb of DESCRIPTION_READ_VERBS) assert.ok(!WRITE_VERBS.has(verb) && !READ_VERBS.has(verb), verb)
   })
 
   it('takes only the leading word of a name', () => {
@@ -127,7 +191,10 @@ describe('policy verbs', () => {
       'Lists devices': 'list',
       'Queries the index': 'query',
       'Retrieves a record': 'retrieve',
-      'Returns stuff': undefined,
+      'Returns stuff': 'return',
+      'Reports the status': 'report',
+      'Displays a list': 'display',
+      'Looks up a user': 'look',
       'Status of the service': 'status',
       '': undefined,
     }

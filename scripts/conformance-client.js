@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The client adapter the MCP conformance runner starts for each scenario: `conformance-client.js <server-url>`, with
 // MCP_CONFORMANCE_SCENARIO and (for some scenarios) MCP_CONFORMANCE_CONTEXT in the environment. It drives mcpctl
-// ONLY through its documented commands and flags, the way a CI job would: add the server (probe, OAuth, discovery),
-// list the tools, call the scenario's tool. Exits 0 only when every step did.
+// ONLY through its documented commands and flags, the way a CI job would: add the server (probe, OAuth, discovery) with
+// the same flags whatever the scenario (plus the client credentials the runner's context hands out), list the tools,
+// call the scenario's tool. Exits 0 only when every step did.
 //
 // Runs on the machine's Node (the runner itself needs Node 22; mcpctl must work on the Node it supports). Each run
 // gets a fresh config dir, no keyring (secrets in the 0600 file) and a $BROWSER that follows redirects, since the
@@ -23,13 +24,10 @@ const NAME = 'conformance'
 const AUTH_TIMEOUT_S = 20
 const STEP_TIMEOUT_MS = (AUTH_TIMEOUT_S + 10) * 1000
 
-// The client ID metadata document URL the conformance authorization server expects (auth/basic-cimd); it is never
-// fetched, only compared with the client_id of the authorization request.
-const CIMD_URL = 'https://conformance-test.local/client-metadata.json'
-
-// These servers answer `initialize` without a token and ask for one only from `tools/list` on, so the probe (one
-// unauthenticated initialize) rightly sees no auth: a user would say --auth oauth, and so do we.
-const OPEN_INITIALIZE = new Set(['auth/scope-step-up', 'auth/scope-retry-limit'])
+// This client's ID metadata document (the URL the conformance authorization servers know it by; never fetched, only
+// compared with the authorization request's client_id). Passed for every server, as a CI job would: mcpctl uses it
+// where the authorization server supports client ID metadata documents and registers dynamically elsewhere.
+const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json'
 
 /** The tool each scenario's server offers and checks, with its arguments; none for `initialize` (no tools). */
 function toolFor(scenario) {
@@ -111,17 +109,16 @@ function json(text) {
 
 async function main() {
   log(`scenario ${scenario || '(none)'} against ${serverUrl}`)
+  // The same flags for every scenario: the probe decides the auth; only the credentials the runner hands out vary.
   const add = ['integrations', 'add', serverUrl, '--name', NAME, '--allow-http', '--insecure-storage', '--yes', '--json']
+  add.push('--timeout', String(AUTH_TIMEOUT_S), '--client-metadata-url', CLIENT_METADATA_URL)
   const secretEnv = {}
-  if (scenario.startsWith('auth/') || context.client_id) add.push('--timeout', String(AUTH_TIMEOUT_S))
-  if (OPEN_INITIALIZE.has(scenario) && !process.env.CONFORMANCE_PROBE_ONLY) add.push('--auth', 'oauth')
   if (context.client_id) add.push('--client-id', context.client_id)
   if (context.client_secret) {
     // From the environment, never on the command line (where `ps` would show it).
     secretEnv.CONFORMANCE_CLIENT_SECRET = context.client_secret
     add.push('--client-secret-env', 'CONFORMANCE_CLIENT_SECRET')
   }
-  if (scenario === 'auth/basic-cimd') add.push('--client-metadata-url', CIMD_URL)
 
   const added = await mcpctl(add, secretEnv)
   if (added.code !== 0) return fail(`integrations add exited ${added.code}`)

@@ -132,6 +132,14 @@ describe('integrations (CLI, HTTPS)', function () {
       assert.equal(statMode(join(sandbox.dir, 'config.json')), 0o600)
     })
 
+    it('uses the probe one step further: a bearer server that lets initialize through is added as bearer without --auth', async () => {
+      const server = await start({auth: 'bearer', openInitialize: true, token: 'tok-LATE-1'})
+      const result = await run(['integrations', 'add', server.url, '--name', 'late', '--token-env', 'LATE_TOKEN', '--json'], {env: {LATE_TOKEN: 'tok-LATE-1'}})
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.json().auth, 'bearer')
+      assert.equal(result.json().probe.challengedAt, 'tools/list')
+    })
+
     it('probes, then takes a custom header whose value is referenced from the environment', async () => {
       const server = await start({auth: 'header', headerName: 'x-api-key', headerValue: 'itg-KEY-99'})
       const result = await run(['integrations', 'add', server.url, '--name', 'itglue', '--header-name', 'x-api-key', '--token-env', 'ITG_KEY', '--json'], {

@@ -79,6 +79,16 @@ describe('OAuth (CLI, HTTPS, oidc-provider)', function () {
     }
   })
 
+  it('adds a server that answers initialize without a token and demands one from tools/list, with no --auth', async () => {
+    await world({rs: {openInitialize: true}})
+    const probe = await run(['integrations', 'probe', rs.url, '--json'])
+    assert.deepEqual([probe.json().auth, probe.json().challengedAt], ['oauth', 'tools/list'])
+    const result = await add()
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.json().auth, 'oauth')
+    assert.deepEqual(result.json().tools.map((t: {name: string}) => t.name), ['mcp:secure:echo'])
+  })
+
   it('in CI without $BROWSER, fails fast saying how to authorize, and stores nothing', async () => {
     await world()
     const result = await run(['integrations', 'add', rs.url, '--name', 'secure', '--json'], {BROWSER: undefined})

@@ -162,6 +162,8 @@ export interface McpServerOptions extends HttpServerOptions {
   headerValue?: string
   /** Streamable HTTP: answer POSTs with JSON instead of an SSE stream. */
   jsonResponse?: boolean
+  /** Let `initialize` and notifications through without credentials; the auth shape applies from `tools/list` on. */
+  openInitialize?: boolean
   /** Legacy SSE: status of a POST to the main URL (default 405). */
   legacyPostStatus?: number
   /** `oauth-prm` details. */
@@ -256,8 +258,10 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Te
     return server
   }
 
-  const authorized = (req: IncomingMessage, res: ServerResponse): boolean => {
+  const authorized = (req: IncomingMessage, res: ServerResponse, body: unknown): boolean => {
     if (auth === 'none') return true
+    const method = (body as {method?: unknown} | undefined)?.method
+    if (options.openInitialize && typeof method === 'string' && (method === 'initialize' || method.startsWith('notifications/'))) return true
     const ok =
       accepts === 'bearer'
         ? req.headers.authorization === `Bearer ${credentials.token}`
@@ -384,7 +388,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Te
       res.writeHead(options.legacyPostStatus ?? 405, {allow: 'GET'}).end()
       return
     }
-    if (!authorized(req, res)) return
+    if (!authorized(req, res, body)) return
     if (rawList(body, res)) return
     await (options.transport === 'sse' ? handleSse(req, res, body, url) : handleStreamable(req, res, body))
   }, options)

@@ -8,9 +8,7 @@ export default class IntegrationsProbe extends BaseCommand {
   static args = {url: Args.string({description: 'MCP server URL (https://…)', ignoreStdin: true, required: true})}
   static description = `Find out how a remote MCP server authenticates, without credentials.
 
-Sends one unauthenticated MCP initialize (and reads protected-resource metadata) and prints the verdict:
-oauth, bearer, header (a credential of unknown form, e.g. an API-key header) or none, and the transport
-(streamable-http or legacy sse). Any session the server opens is ended.`
+Sends an unauthenticated MCP initialize and, when the server answers it, initialized and tools/list (some servers ask for a token only from there on), reads protected-resource metadata on the first challenge, and prints the verdict: oauth, bearer, header (a credential of unknown form, e.g. an API-key header) or none, and the transport (streamable-http or legacy sse). Any session the server opens is ended.`
   static examples = [
     '<%= config.bin %> <%= command.id %> https://mcp.example.com/mcp',
     '<%= config.bin %> <%= command.id %> https://mcp.example.com/mcp --json | jq -r .auth',
@@ -33,6 +31,7 @@ oauth, bearer, header (a credential of unknown form, e.g. an API-key header) or 
             ['auth', result.auth],
             ['transport', result.transport],
             ['status', String(result.status)],
+            ['challenged at', result.challengedAt],
             ['reason', result.reason],
             ['server', result.server?.name && `${result.server.name} ${result.server.version ?? ''}`.trim()],
             ['authorization servers', result.oauth?.authorizationServers.join(', ')],

@@ -17,6 +17,8 @@ export interface ResourceServerOptions {
   toolScopes?: Record<string, string>
   /** Rewrites the protected-resource metadata (wrong `resource`, other authorization servers, …). */
   metadata?: (document: Record<string, unknown>) => Record<string, unknown>
+  /** Answer `initialize` and notifications without a token; tokens are demanded from `tools/list` on. */
+  openInitialize?: boolean
 }
 
 export interface TestResourceServer extends TestHttpServer {
@@ -62,6 +64,11 @@ export async function startResourceServer(as: TestAuthorizationServer, options: 
   }
 
   const handleMcp = async (req: IncomingMessage, res: ServerResponse, body: unknown) => {
+    const method = (body as {method?: unknown} | undefined)?.method
+    if (options.openInitialize && req.method === 'POST' && typeof method === 'string' && (method === 'initialize' || method.startsWith('notifications/'))) {
+      await serveMcp(req, res, body)
+      return
+    }
     const header = req.headers.authorization ?? ''
     const token = /^Bearer (.+)$/.exec(header)?.[1]
     const info = token === undefined ? undefined : await as.verifyAccessToken(token)
@@ -79,6 +86,10 @@ export async function startResourceServer(as: TestAuthorizationServer, options: 
       refuse(res, 403, challenge(`, error="insufficient_scope", scope="${[...scopes, needed].join(' ')}"`))
       return
     }
+    await serveMcp(req, res, body)
+  }
+
+  const serveMcp = async (req: IncomingMessage, res: ServerResponse, body: unknown) => {
     if (req.method !== 'POST') {
       res.writeHead(405, {allow: 'POST'}).end()
       return

@@ -71,7 +71,10 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
     if (auth === 'header') auth = request.headerName ? 'header' : await answers.authChoice(probe)
   }
 
-  if (auth !== 'oauth' && request.oauth && Object.values(request.oauth).some((v) => v !== undefined)) {
+  // A client ID metadata document names mcpctl itself, "used when the server supports them": a job may pass it for
+  // every server. A client ID, its secret and scopes belong to one server's OAuth and are a mistake anywhere else.
+  const {clientMetadataUrl: _ownIdentity, ...serverSpecific} = request.oauth ?? {}
+  if (auth !== 'oauth' && Object.values(serverSpecific).some((v) => v !== undefined)) {
     throw usageError(`OAuth client flags were given, but ${url.origin} uses ${auth} auth.`, 'Drop them, or pass --auth oauth if the server does use OAuth.')
   }
 

@@ -1,5 +1,6 @@
-// Probe: one unauthenticated MCP `initialize`, then protected-resource discovery, to tell how a server authenticates.
-// The decision table is shared/reference/mcp-client-auth.md ("What servers answer to an unauthenticated initialize").
+// Probe: an unauthenticated MCP `initialize` — and when it is answered, `notifications/initialized` and `tools/list`,
+// since some servers demand credentials only from there on — then protected-resource discovery on the first challenge,
+// to tell how a server authenticates. The decision table is shared/reference/mcp-client-auth.md.
 import {LATEST_PROTOCOL_VERSION} from '@modelcontextprotocol/sdk/types.js'
 
 import {McpctlError} from '../../errors.js'
@@ -13,8 +14,10 @@ export interface ProbeResult {
   url: string
   auth: AuthType
   transport: Transport
-  /** HTTP status of the unauthenticated initialize (of the SSE GET for legacy servers). */
+  /** HTTP status of the answer the verdict rests on: the initialize, the tools/list after it, or the legacy SSE GET. */
   status: number
+  /** Which request was challenged, when it was not the initialize: a server that lets anyone initialize but not list. */
+  challengedAt?: 'tools/list'
   /** One line a person can read: why this verdict. */
   reason: string
   /** Server identity from a successful unauthenticated initialize (auth `none`). */
@@ -93,7 +96,7 @@ const discard = (response: Response) => response.body?.cancel().catch(() => {})
 async function initialized(url: URL, response: Response, fetch: FetchLike, signal: AbortSignal): Promise<ProbeResult> {
   const sessionId = response.headers.get('mcp-session-id')
   try {
-    const message = (await firstMessage(response, signal)) as
+    const message = (await firstMessage(response, 1, signal)) as
       | undefined
       | {error?: {message?: unknown}; result?: {protocolVersion?: unknown; serverInfo?: {name?: unknown; version?: unknown}}}
     const result = message?.result
@@ -104,9 +107,19 @@ async function initialized(url: URL, response: Response, fetch: FetchLike, signa
         protocolVersion: text(result.protocolVersion),
         version: text(result.serverInfo?.version),
       }
+      const challenged = await listToolsChallenge(url, {protocolVersion: server.protocolVersion, sessionId}, fetch, signal)
+      if (challenged) {
+        const verdict = await authVerdict(url, challenged, 'streamable-http', fetch)
+        return {
+          ...verdict,
+          challengedAt: 'tools/list',
+          reason: `initialize was answered without credentials, but tools/list was not: ${verdict.reason}`,
+          server,
+        }
+      }
       return {
         auth: 'none',
-        reason: `HTTP ${response.status}: the server accepted an initialize request without credentials`,
+        reason: `HTTP ${response.status}: the server accepted initialize and tools/list without credentials`,
         server,
         status: response.status,
         transport: 'streamable-http',
@@ -127,6 +140,43 @@ async function initialized(url: URL, response: Response, fetch: FetchLike, signa
   }
 }
 
+/**
+ * One step further than initialize, as a client would go: `notifications/initialized`, then `tools/list`. Returns the
+ * first 401/403 answer (its challenge and metadata decide the verdict), or undefined when both went through — or
+ * failed some other way, which is not the probe's to judge (the add that follows reports it).
+ */
+async function listToolsChallenge(
+  url: URL,
+  session: {protocolVersion?: string; sessionId: null | string},
+  fetch: FetchLike,
+  signal: AbortSignal,
+): Promise<Response | undefined> {
+  const headers: Record<string, string> = {
+    accept: 'application/json, text/event-stream',
+    'content-type': 'application/json',
+    'mcp-protocol-version': session.protocolVersion ?? LATEST_PROTOCOL_VERSION,
+  }
+  if (session.sessionId) headers['mcp-session-id'] = session.sessionId
+  const steps = [
+    {jsonrpc: '2.0', method: 'notifications/initialized'},
+    {id: 2, jsonrpc: '2.0', method: 'tools/list', params: {}},
+  ]
+  for (const body of steps) {
+    const response = await fetch(url, {body: JSON.stringify(body), headers, method: 'POST'})
+    if (response.status === 401 || response.status === 403) return response
+    if (!('id' in body)) {
+      await discard(response)
+      continue
+    }
+    // The listing itself is not wanted: only whether it was refused. Read its answer so a JSON-RPC error is not
+    // mistaken for a listing, but treat anything other than a refusal as "no credential needed here".
+    await firstMessage(response, 2, signal).catch((error: unknown) => {
+      if (signal.aborted) throw error
+    })
+  }
+  return undefined
+}
+
 async function endSession(url: URL, sessionId: string, fetch: FetchLike): Promise<void> {
   try {
     const response = await fetch(url, {
@@ -140,17 +190,17 @@ async function endSession(url: URL, sessionId: string, fetch: FetchLike): Promis
   }
 }
 
-/** The first JSON-RPC message of a JSON or SSE response body; undefined when there is none or it is not JSON. */
-async function firstMessage(response: Response, signal: AbortSignal): Promise<unknown> {
+/** The answer to request `id` in a JSON or SSE response body; undefined when there is none or it is not JSON. */
+async function firstMessage(response: Response, id: number, signal: AbortSignal): Promise<unknown> {
   const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
   try {
     if (type === 'application/json') return JSON.parse(await response.text())
     if (type === 'text/event-stream' && response.body) {
-      // The answer to our request (id 1): a server may send notifications or pings on the stream first.
+      // The answer to our request: a server may send notifications or pings on the stream first.
       const isAnswer = (candidate: SseEvent) => {
         if ((candidate.event ?? 'message') !== 'message') return false
         try {
-          return (JSON.parse(candidate.data) as {id?: unknown})?.id === 1
+          return (JSON.parse(candidate.data) as {id?: unknown})?.id === id
         } catch {
           return false
         }

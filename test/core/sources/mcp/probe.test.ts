@@ -37,6 +37,39 @@ describe('probeServer', () => {
     assert.ok(deleted.headers['mcp-session-id'])
   })
 
+  it('goes one step further: initialized, then tools/list without credentials, and says none when both pass', async () => {
+    const server = await start({tools: [{inputSchema: {type: 'object'}, name: 'echo'}]})
+    const result = await probeServer(new URL(server.url))
+    assert.equal(result.auth, 'none')
+    assert.equal(result.challengedAt, undefined)
+    const methods = server.requests.filter((r) => r.method === 'POST').map((r) => (r.body as {method: string}).method)
+    assert.deepEqual(methods, ['initialize', 'notifications/initialized', 'tools/list'])
+    const list = server.requests.find((r) => (r.body as {method?: string} | undefined)?.method === 'tools/list')!
+    assert.ok(list.headers['mcp-session-id'], 'tools/list is sent in the session initialize opened')
+    assert.ok(list.headers['mcp-protocol-version'])
+  })
+
+  for (const [auth, verdict] of [
+    ['oauth-prm', 'oauth'],
+    ['bearer', 'bearer'],
+    ['header', 'header'],
+  ] as const) {
+    it(`says ${verdict} for a server that answers initialize without a token but challenges tools/list (${auth})`, async () => {
+      const server = await start({auth, openInitialize: true, serverInfo: {name: 'lazy-auth', version: '1'}})
+      const result = await probeServer(new URL(server.url))
+      assert.equal(result.auth, verdict)
+      assert.equal(result.challengedAt, 'tools/list')
+      assert.equal(result.status, 401)
+      assert.equal(result.server?.name, 'lazy-auth')
+      assert.match(result.reason, /^initialize was answered without credentials, but tools\/list was not: HTTP 401/)
+      if (verdict === 'oauth') {
+        assert.deepEqual(result.oauth?.authorizationServers, ['https://auth.example.test'])
+        assert.equal(result.oauth?.challengeScope, 'mcp')
+      }
+      assert.ok(server.requests.some((r) => r.method === 'DELETE'), 'the session is still ended')
+    })
+  }
+
   it('reads the server info from a JSON answer of a stateless server (no session, no DELETE)', async () => {
     const server = await start({jsonResponse: true, serverInfo: {name: 'json-server', version: '1'}, stateless: true})
     const result = await probeServer(new URL(server.url))

@@ -6,7 +6,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {browserEnv, chromiumAvailable, readBrowserReport, type BrowserReport} from '../helpers/browser.js'
+import {browserEnv, chromiumExecutable, readBrowserReport, type BrowserReport} from '../helpers/browser.js'
 import {testCa} from '../helpers/ca.js'
 import {cliSandbox} from '../helpers/cli.js'
 import {startAuthorizationServer, type TestAuthorizationServer} from '../helpers/oauth/authorization-server.js'
@@ -35,13 +35,12 @@ describe('OAuth sign-in in a real browser (CLI + headless Chromium)', function (
   let rs: TestResourceServer | undefined
   let sandbox: ReturnType<typeof cliSandbox> | undefined
   let scratch: string
+  let executable: string
 
-  before(function () {
-    // CI installs Chromium (.ci/run); on a workstation without it this test cannot run, which is not a failure of mcpctl.
-    if (!chromiumAvailable()) {
-      if (process.env.CI) throw new Error('/usr/bin/chromium is missing: install it (apt-get install -y chromium)')
-      this.skip()
-    }
+  before(async function () {
+    // Unpacked before mcpctl starts (the first time takes a few seconds), so the browser it runs starts at once.
+    this.timeout(180_000)
+    executable = await chromiumExecutable()
   })
 
   beforeEach(async () => {
@@ -61,7 +60,7 @@ describe('OAuth sign-in in a real browser (CLI + headless Chromium)', function (
     sandbox = cliSandbox({
       NODE_EXTRA_CA_CERTS: testCa().caFile,
       // Chromium trusts exactly the test servers' key; mcpctl (Node) trusts the test CA and checks TLS as ever.
-      ...browserEnv({report: reportFile, timeoutMs: 60_000, trustCertPem: testCa().cert}),
+      ...browserEnv({executable, report: reportFile, timeoutMs: 60_000, trustCertPem: testCa().cert}),
     })
     const {run} = sandbox
     const server = rs as TestResourceServer

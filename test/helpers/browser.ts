@@ -1,4 +1,8 @@
-// A real browser for end-to-end OAuth tests: headless Debian Chromium driven by playwright-core.
+// A real browser for end-to-end OAuth tests: headless Chromium driven by playwright-core.
+//
+// Which Chromium: the one `@sparticuz/chromium` ships inside its npm package (Linux x64; no system packages, no
+// download), unpacked once into node_modules/.cache — or any other, such as Debian's /usr/bin/chromium, named by
+// `$MCPCTL_TEST_CHROMIUM`. See `chromiumExecutable`.
 //
 // mcpctl opens the authorization URL with the command in `$BROWSER`, so the browser must be a command:
 // `browser-open.mjs <url>` (beside this file) runs `openInChromium` below. Tests configure it through the
@@ -8,17 +12,24 @@
 // What it does: a fresh profile, navigate to the URL, click through any sign-in/consent form the authorization
 // server shows (submit buttons), wait until the page is the loopback callback (the authorization URL's
 // `redirect_uri`) showing the success text, screenshot it for humans, close.
+import {execFile} from 'node:child_process'
 import {createHash, createPublicKey} from 'node:crypto'
-import {existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {promisify} from 'node:util'
 
-export const CHROMIUM = '/usr/bin/chromium'
+/** A Chromium other than the npm one (e.g. `/usr/bin/chromium`): its path. */
+export const CHROMIUM_ENV = 'MCPCTL_TEST_CHROMIUM'
+/** Debian's Chromium: used when the npm one cannot run here (not Linux x64) and `$MCPCTL_TEST_CHROMIUM` is unset. */
+export const SYSTEM_CHROMIUM = '/usr/bin/chromium'
 /** The `$BROWSER` command: an executable node script taking the URL as its only argument. */
 export const BROWSER_OPEN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'browser-open.mjs')
 
-const CHROMIUM_ARGS = [
+/** Flags for a quiet, headless test browser (shared by every test that launches one). */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -40,6 +51,8 @@ export const BROWSER_ENV = {
   successText: 'MCPCTL_TEST_BROWSER_SUCCESS_TEXT',
   /** Give up after this many milliseconds (default 30000). */
   timeoutMs: 'MCPCTL_TEST_BROWSER_TIMEOUT_MS',
+  /** The Chromium binary (default: `chromiumExecutable()`, which may have to unpack it first). */
+  executable: 'MCPCTL_TEST_BROWSER_EXECUTABLE',
 } as const
 
 export interface BrowserReport {
@@ -55,6 +68,8 @@ export interface BrowserReport {
 }
 
 export interface OpenOptions {
+  /** The Chromium binary (default: `chromiumExecutable()`). */
+  executable?: string
   /** SPKI hashes (base64 SHA-256) to trust despite certificate errors: the test servers' key, never a CA. */
   trustSpki?: string[]
   screenshot?: string
@@ -62,7 +77,64 @@ export interface OpenOptions {
   timeoutMs?: number
 }
 
-export const chromiumAvailable = (): boolean => existsSync(CHROMIUM)
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/**
+ * The Chromium the browser tests drive: `$MCPCTL_TEST_CHROMIUM` when set; else, on Linux x64, the binary
+ * `@sparticuz/chromium` ships brotli-compressed inside its npm package, unpacked once per version into
+ * node_modules/.cache/mcpctl-chromium/<version>/; elsewhere `/usr/bin/chromium`. Throws (a test failure, not a skip)
+ * when none of them is there, saying what to do.
+ */
+export async function chromiumExecutable(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const chosen = env[CHROMIUM_ENV]
+  if (chosen) {
+    if (!existsSync(chosen)) throw new Error(`$${CHROMIUM_ENV} is ${chosen}, which does not exist: point it at a Chromium binary, or unset it to use the npm one.`)
+    return chosen
+  }
+
+  if (process.platform === 'linux' && process.arch === 'x64') return unpackNpmChromium()
+  if (existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM
+  throw new Error(
+    `@sparticuz/chromium ships a Linux x64 binary only, and ${SYSTEM_CHROMIUM} is missing: set $${CHROMIUM_ENV} to a Chromium or Chrome binary.`,
+  )
+}
+
+/**
+ * `@sparticuz/chromium`'s own `executablePath()` unpacks into os.tmpdir() and reuses whatever `/tmp/chromium` it finds,
+ * even one another process is still writing. So it runs in a child whose TMPDIR is a private staging directory, which
+ * is then renamed into place in one step: parallel test runs either see the whole binary or none.
+ */
+async function unpackNpmChromium(): Promise<string> {
+  // build/cjs/index.cjs → the package root (its package.json is not in the package's exports).
+  const entry = createRequire(import.meta.url).resolve('@sparticuz/chromium')
+  const {version} = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', '..', 'package.json'), 'utf8')) as {version: string}
+  const cache = path.join(ROOT, 'node_modules', '.cache', 'mcpctl-chromium')
+  const home = path.join(cache, version)
+  const binary = path.join(home, 'chromium')
+  if (existsSync(binary)) return binary
+
+  mkdirSync(cache, {recursive: true})
+  const staging = mkdtempSync(path.join(cache, `.${version}-`))
+  try {
+    const script = `const {default: chromium} = await import('@sparticuz/chromium'); process.stdout.write(await chromium.executablePath())`
+    const {stdout} = await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', script], {
+      cwd: ROOT,
+      env: {...process.env, TMPDIR: staging},
+      timeout: 120_000,
+    })
+    if (stdout !== path.join(staging, 'chromium')) throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${staging}`)
+    try {
+      renameSync(staging, home)
+    } catch (error) {
+      // Another run got there first: its copy is complete (renamed whole), use it.
+      if (!existsSync(binary)) throw error
+    }
+  } finally {
+    rmSync(staging, {force: true, recursive: true})
+  }
+
+  return binary
+}
 
 /** Base64 SHA-256 of a PEM certificate's public key: the form `--ignore-certificate-errors-spki-list` takes. */
 export function spkiHash(certPem: string): string {
@@ -71,8 +143,16 @@ export function spkiHash(certPem: string): string {
 }
 
 /** The environment that makes `$BROWSER` this headless Chromium, reporting to `report`. */
-export function browserEnv(options: {report: string; screenshot?: string; successText?: RegExp; timeoutMs?: number; trustCertPem?: string}) {
+export function browserEnv(options: {
+  executable?: string
+  report: string
+  screenshot?: string
+  successText?: RegExp
+  timeoutMs?: number
+  trustCertPem?: string
+}) {
   const env: Record<string, string> = {BROWSER: BROWSER_OPEN, [BROWSER_ENV.report]: options.report}
+  if (options.executable) env[BROWSER_ENV.executable] = options.executable
   if (options.screenshot) env[BROWSER_ENV.screenshot] = options.screenshot
   if (options.successText) env[BROWSER_ENV.successText] = options.successText.source
   if (options.timeoutMs) env[BROWSER_ENV.timeoutMs] = String(options.timeoutMs)
@@ -88,6 +168,7 @@ export function readBrowserReport(file: string): BrowserReport | undefined {
 /** Options from the environment, as `browser-open.mjs` receives them from mcpctl. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): OpenOptions & {report?: string} {
   return {
+    executable: env[BROWSER_ENV.executable] || undefined,
     report: env[BROWSER_ENV.report] || undefined,
     screenshot: env[BROWSER_ENV.screenshot] || undefined,
     successText: env[BROWSER_ENV.successText] ? new RegExp(env[BROWSER_ENV.successText] as string) : undefined,
@@ -132,7 +213,8 @@ export async function openInChromium(url: string, options: OpenOptions = {}): Pr
   if (options.trustSpki?.length) args.push(`--ignore-certificate-errors-spki-list=${options.trustSpki.join(',')}`)
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined
   try {
-    context = await chromium.launchPersistentContext(profile, {args, executablePath: CHROMIUM, headless: true, timeout: remaining()})
+    const executablePath = options.executable ?? (await chromiumExecutable())
+    context = await chromium.launchPersistentContext(profile, {args, executablePath, headless: true, timeout: remaining()})
     const page = context.pages()[0] ?? (await context.newPage())
     let callbackStatus: number | undefined
     // Every hop, redirects included (one navigation may pass through several servers before it commits).

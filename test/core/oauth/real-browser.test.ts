@@ -1,29 +1,21 @@
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
+
+import {chromium, type Browser} from 'playwright-core'
 
 import {authorizeServer} from '../../../src/core/oauth/authorize.js'
 import {OAuthConnection} from '../../../src/core/oauth/connection.js'
+import {CHROMIUM_ARGS, chromiumExecutable} from '../../helpers/browser.js'
 import {callTool, type OAuthWorld, startOAuthWorld} from '../../helpers/oauth/world.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-
 // The same flow as authorize.test.ts, with headless Chromium as the browser: real cookies, redirects and rendering
-// of the loopback page. Skipped where Chromium or playwright-core is not installed.
+// of the loopback page. The Chromium is the one npm installed (see chromiumExecutable): it runs everywhere the suite does.
 describe('oauth: the flow in a real browser (headless Chromium)', function () {
   let world: OAuthWorld | undefined
-  let browser: undefined | {close(): Promise<void>; newContext(options: object): Promise<any>}
+  let browser: Browser | undefined
 
   before(async function () {
-    const playwright = await import('playwright-core').catch(() => undefined)
-    // CI installs Chromium (.ci/run), so there a missing browser is a failure; on a workstation without one, a skip.
-    if (!playwright || !existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} or playwright-core is missing: install them (apt-get install -y chromium)`)
-      this.skip()
-    }
-    browser = await playwright!.chromium.launch({
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      executablePath: CHROMIUM,
-    })
+    this.timeout(180_000) // the first run unpacks Chromium (a few seconds)
+    browser = await chromium.launch({args: CHROMIUM_ARGS, executablePath: await chromiumExecutable()})
   })
   after(async () => {
     await browser?.close()

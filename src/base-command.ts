@@ -2,6 +2,7 @@
 import {Command, Errors} from '@oclif/core'
 
 import {ExitCode, McpctlError} from './core/errors.js'
+import type {PolicyEditPlan} from './core/policy/edit.js'
 import {ConfigStore} from './core/store/config-store.js'
 import {SecretStore} from './core/store/secret-store.js'
 import {type Column, outputMode, type OutputMode, renderTable} from './ui/output.js'
@@ -44,6 +45,12 @@ export abstract class BaseCommand extends Command {
   protected table<Row>(rows: Row[], columns: Column<Row>[]): void {
     const text = renderTable(rows, columns, this.mode)
     if (text) this.log(text)
+  }
+
+  /** The plan of a policy edit (set, --stdin, rules, apply, reset): notes and warnings on stderr, changed tools as a table. */
+  protected async renderPolicyPlan(plan: PolicyEditPlan & {dryRun: boolean}, summary?: string): Promise<void> {
+    const {renderPolicyPlan} = await import('./ui/policy-plan.js')
+    renderPolicyPlan({note: (m) => this.note(m), table: (rows, columns) => this.table(rows, columns), warn: (m) => this.warn(m)}, plan, summary)
   }
 
   /** Human-only notes go to stderr so stdout stays parseable when piped. */

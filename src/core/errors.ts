@@ -15,7 +15,7 @@ export const ExitCode = {
   partial: 5,
   /** `policy apply --dry-run`: the store differs from the file (changes pending). */
   changesPending: 6,
-  /** Refused by policy: the tool is `disabled`, or it needs an approval that was not given. Not a typo: the call was understood. */
+  /** Refused by policy: the tool is `disabled`, it needs an approval that was not given, or a per-tool choice is looser than a ceiling rule allows. Not a typo: the request was understood. */
   policy: 7,
   /** Ctrl-C or SIGTERM. */
   interrupted: 130,

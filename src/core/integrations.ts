@@ -3,6 +3,7 @@
 import {usageError} from './errors.js'
 import {INTEGRATION_NAME, qualifiedToolName} from './names.js'
 import type {Permission} from './policy/permission.js'
+import {resolveConnectionTools} from './policy/resolve.js'
 import {describeConnection, type ConnectionKind} from './sources/describe.js'
 import type {ConfigStore, ToolDefinition} from './store/config-store.js'
 import type {Config, Integration, SecretRef, Transport} from './store/schema.js'
@@ -55,9 +56,10 @@ export function requireIntegration(config: Config, name: string): Integration {
 }
 
 /**
- * Store a new connection (any kind) with a tool record and a seeded default policy for each definition: the one
- * place where a connection's tools first get their policies. Call only once its credentials were proven. If the name
- * was taken meanwhile, the secrets saved for it (`savedSecrets`) are removed again and nothing is stored.
+ * Store a new connection (any kind) with a tool record for each definition, seeded and resolved under the rules
+ * already in the store: the one place where a connection's tools first get their policies. Call only once its
+ * credentials were proven. If the name was taken meanwhile, the secrets saved for it (`savedSecrets`) are removed
+ * again and nothing is stored.
  */
 export async function storeNewConnection(
   ctx: Context,
@@ -78,6 +80,8 @@ export async function storeNewConnection(
       const clash = checkIntegrationName(latest, integration.name)
       if (clash) throw usageError(clash, 'Choose another name with --name.')
       latest.integrations[integration.name] = integration
+      // Born under the baseline: rules already in the store decide its tools from the start.
+      resolveConnectionTools(latest, integration.name, connection.createdAt)
       tx.setDefinitions(integration.name, records)
     })
   } catch (error) {

@@ -21,6 +21,9 @@ export const toolPrefix = (owner: ToolOwner) => owner.app?.id ?? MCP_PREFIX
 
 export const qualifiedToolName = (owner: ToolOwner, tool: string) => `${toolPrefix(owner)}:${owner.name}:${tool}`
 
+/** Code-point order: stable across machines and locales, which matters for files reviewed in pull requests. */
+export const compareNames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
 /** The three segments of a qualified tool name, or undefined when it does not have them. */
 export function parseQualifiedToolName(name: string): {connection: string; prefix: string; tool: string} | undefined {
   const parts = name.split(':')

@@ -5,9 +5,10 @@ import {access} from 'node:fs/promises'
 import {diffDefinitions, formatDefinitionDiff} from './definition-diff.js'
 import {McpctlError, type ErrorKind} from './errors.js'
 import {requireIntegration, type Context} from './integrations.js'
-import {qualifiedToolName, type ToolOwner} from './names.js'
+import {compareNames, qualifiedToolName, type ToolOwner} from './names.js'
 import type {Permission, PolicySource} from './policy/permission.js'
-import {compareNames} from './policy/reset.js'
+import {decisionFor, resolvePolicy, storeResolution} from './policy/resolve.js'
+import {RuleSet} from './policy/rules.js'
 import type {StoreTransaction, ToolDefinition} from './store/config-store.js'
 import type {Config, Integration, Tool} from './store/schema.js'
 import {sourceFor} from './sources/describe.js'
@@ -19,12 +20,13 @@ export const SYNC_CONCURRENCY = 8
 /** Per-server deadline for connect + every page of tools/list. */
 export const SYNC_TIMEOUT_MS = 30_000
 
-/** Why a changed tool that was `auto` now needs approval (stored as the policy's reason). */
-export const DEFINITION_CHANGED = 'definition changed'
+export {DEFINITION_CHANGED} from './policy/resolve.js'
 
 export interface SyncedTool {
   name: string
   permission: Permission
+  /** The rule that decided (source rule) or capped (source ceiling) the permission. */
+  rule?: string
   source: PolicySource
   tool: string
 }
@@ -115,6 +117,7 @@ const failed = (name: string, error: unknown): ServerSync => ({added: [], change
 const synced = (owner: ToolOwner, tool: Tool): SyncedTool => ({
   name: qualifiedToolName(owner, tool.name),
   permission: tool.policy.permission,
+  ...(tool.policy.rule === undefined ? {} : {rule: tool.policy.rule}),
   source: tool.policy.source,
   tool: tool.name,
 })
@@ -129,8 +132,9 @@ function definitionDiff(previous: ToolDefinition | undefined, tool: Tool, next: 
 
 /**
  * Merge one server's discovery into the config under the store lock. Per tool, not per integration: a policy set
- * by a concurrent `policy set` since the sync started is kept. New tools are seeded; vanished tools go with their
- * policies; a changed definition is flagged with its diff, and an `auto` tool drops to `approval_needed`.
+ * by a concurrent `policy set` since the sync started is kept. New tools are seeded and resolved under the rules;
+ * vanished tools go with their policies; a changed definition is flagged with its diff, and an `auto` tool drops to
+ * `approval_needed`.
  */
 export async function mergeDiscovery(
   config: Config,
@@ -138,12 +142,15 @@ export async function mergeDiscovery(
   name: string,
   discovered: Discovered,
   now: string,
-  options: {definitionsStored?: boolean} = {},
+  options: {definitionsStored?: boolean; rules?: RuleSet} = {},
 ): Promise<ServerSync> {
   const integration = config.integrations[name]
   if (!integration) {
     return failed(name, new McpctlError('usage', `"${name}" was disconnected while it was being synced; nothing was stored for it.`))
   }
+
+  const rules = options.rules ?? new RuleSet(config.rules)
+  const resolve = (tool: Tool) => storeResolution(tool, resolvePolicy(tool, decisionFor(rules, integration, tool.name)), now)
 
   // The stored definitions are read only when a diff needs them: in a steady fleet almost nothing changes.
   let previous: Record<string, ToolDefinition> | undefined
@@ -163,6 +170,7 @@ export async function mergeDiscovery(
     const existing = Object.hasOwn(integration.tools, definition.name) ? integration.tools[definition.name] : undefined
     if (!existing) {
       const record = newToolRecord(definition, now)
+      resolve(record)
       tools[definition.name] = record
       result.added.push(synced(integration, record))
       continue
@@ -184,19 +192,20 @@ export async function mergeDiscovery(
     const fresh = newToolRecord(definition, now)
     const diff = definitionDiff(await previousDefinition(definition.name), existing, definition)
     const from = existing.policy.permission
-    const demoted = from === 'auto'
     const record: Tool = {
       ...existing,
       annotations: fresh.annotations,
       class: fresh.class,
       description: fresh.description,
       fingerprint,
-      policy: demoted ? {permission: 'approval_needed', reason: DEFINITION_CHANGED, source: 'default', updatedAt: now} : existing.policy,
       changed: {at: now, diff, previousFingerprint: existing.fingerprint},
     }
     if (fresh.title === undefined) delete record.title
     else record.title = fresh.title
     if (record.annotations === undefined) delete record.annotations
+    // Flagged as changed, the tool resolves to approval_needed at most until a person sets or accepts it.
+    resolve(record)
+    const demoted = from === 'auto' && record.policy.permission !== 'auto'
     tools[definition.name] = record
     result.changed.push({...synced(integration, record), demoted, diff, from, previousFingerprint: existing.fingerprint})
   }
@@ -241,8 +250,9 @@ export async function syncIntegrations(ctx: Context, options: SyncOptions = {}):
   if (successes.length > 0) {
     const stored = await Promise.all(successes.map(({name}) => access(ctx.store.definitionsFile(name)).then(() => true, () => false)))
     await ctx.store.update(async (latest, tx) => {
+      const rules = new RuleSet(latest.rules)
       for (const [i, {discovered, index, name}] of successes.entries()) {
-        results[index] = await mergeDiscovery(latest, tx, name, discovered, syncedAt, {definitionsStored: stored[i]})
+        results[index] = await mergeDiscovery(latest, tx, name, discovered, syncedAt, {definitionsStored: stored[i], rules})
       }
     })
   }

@@ -11,6 +11,8 @@ export interface ToolRow {
   name: string
   permission: Permission
   reason: string
+  /** The rule that decided (source rule) or capped (source ceiling) the permission. */
+  rule?: string
   server: string
   source: PolicySource
   tool: string
@@ -43,6 +45,7 @@ export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[
         name,
         permission: tool.policy.permission,
         reason: tool.policy.reason,
+        ...(tool.policy.rule === undefined ? {} : {rule: tool.policy.rule}),
         server,
         source: tool.policy.source,
         tool: tool.name,

@@ -111,3 +111,8 @@ export function renderTable<Row>(rows: Row[], columns: Column<Row>[], mode: Outp
     .map((line) => line.trimEnd())
     .join('\n')
 }
+
+/** Which step decided a permission, naming the rule when one did: `user`, `default`, `rule *:*:delete_*`, `ceiling …`. */
+export function decidedBy(policy: {rule?: string; source: string}): string {
+  return policy.rule === undefined ? policy.source : `${policy.source} ${policy.rule}`
+}

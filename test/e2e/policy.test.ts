@@ -65,15 +65,18 @@ describe('policy set and tools list (CLI)', () => {
     assert.equal(after['mcp:ninja:delete_ticket'], 'approval_needed/default')
   })
 
-  it('sets many tools by glob across servers, and only those', async () => {
+  it('sets many tools by glob across servers, and only those, as a rule that names itself', async () => {
     const result = await sandbox.run(['policy', 'set', 'mcp:*:delete_*', 'disabled'])
     assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stderr, /Added rule mcp:\*:delete_\* → disabled: matches 4 tools today, decides 4\./)
     const after = await permissions()
     for (const name of ['mcp:acme:delete_ticket', 'mcp:acme:delete_user', 'mcp:ninja:delete_ticket', 'mcp:ninja:delete_user']) {
-      assert.equal(after[name], 'disabled/user', name)
+      assert.equal(after[name], 'disabled/rule', name)
     }
 
     assert.equal(Object.values(after).filter((v) => v.startsWith('disabled')).length, 4)
+    const listed = await sandbox.run(['tools', 'list', 'mcp:acme:delete_user'])
+    assert.match(listed.stdout, /^mcp:acme:delete_user\tdisabled\trule mcp:\*:delete_\*\t/m)
   })
 
   it('--dry-run prints the plan and changes nothing', async () => {
@@ -86,12 +89,19 @@ describe('policy set and tools list (CLI)', () => {
     assert.equal(readFileSync(join(sandbox.dir, 'config.json'), 'utf8'), before)
   })
 
-  it('a pattern that matches nothing is an error and changes nothing, even beside one that matches', async () => {
+  it('an exact name that is no tool is an error and changes nothing, even beside one that matches', async () => {
     const before = readFileSync(join(sandbox.dir, 'config.json'), 'utf8')
-    const result = await sandbox.run(['policy', 'set', 'mcp:acme:delete_*', 'mcp:acme:nuke_*', 'disabled'])
+    const result = await sandbox.run(['policy', 'set', 'mcp:acme:delete_*', 'mcp:acme:nuke_all', 'disabled'])
     assert.equal(result.code, 2)
-    assert.match(result.stderr, /mcp:acme:nuke_\*/)
+    assert.match(result.stderr, /mcp:acme:nuke_all/)
     assert.equal(readFileSync(join(sandbox.dir, 'config.json'), 'utf8'), before)
+  })
+
+  it('a glob that matches no tool today is a rule all the same, and says so', async () => {
+    const result = await sandbox.run(['policy', 'set', 'mcp:acme:delete_*', 'mcp:acme:nuke_*', 'disabled'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stderr, /Added rule mcp:acme:nuke_\* → disabled: it matches no tool today and applies to tools that appear later\./)
+    assert.equal((await permissions())['mcp:acme:delete_user'], 'disabled/rule')
   })
 
   it('an unknown level is an error naming the valid ones', async () => {

@@ -2,7 +2,8 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {Config, Integration} from '../../src/core/store/schema.js'
+import type {Config, Integration, Rule} from '../../src/core/store/schema.js'
+import {STORE_VERSION} from '../../src/core/store/store-format.js'
 import {newToolRecord} from '../../src/core/tool-record.js'
 
 export interface FixtureTool {
@@ -23,9 +24,9 @@ export function fixtureIntegration(name: string, tools: FixtureTool[], url = `ht
   return {auth: {type: 'none'}, createdAt: now, name, syncedAt: now, tools: records, transport: 'streamable-http', updatedAt: now, url, warnings: []}
 }
 
-/** Write `config.json` (0600, dir 0700) holding these integrations. */
-export function writeStore(dir: string, integrations: Integration[]): Config {
-  const config: Config = {integrations: Object.fromEntries(integrations.map((i) => [i.name, i])), version: 1}
+/** Write `config.json` (0600, dir 0700) holding these integrations (and rules, as stored: their tools not yet resolved). */
+export function writeStore(dir: string, integrations: Integration[], rules: Rule[] = []): Config {
+  const config: Config = {integrations: Object.fromEntries(integrations.map((i) => [i.name, i])), rules, version: STORE_VERSION}
   mkdirSync(dir, {mode: 0o700, recursive: true})
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config), {mode: 0o600})
   return config

@@ -99,7 +99,7 @@ Secrets go to the OS keyring; without one, --insecure-storage allows a 0600 file
     const counts = {approval_needed: 0, auto: 0, disabled: 0}
     for (const tool of result.tools) counts[tool.permission]++
     this.log(
-      `Added ${result.name} (${result.url}, auth ${result.auth}, ${result.transport}): ${result.tools.length} tools — ${counts.auto} auto, ${counts.approval_needed} approval_needed.`,
+      `Added ${result.name} (${result.url}, auth ${result.auth}, ${result.transport}): ${result.tools.length} tools — ${counts.auto} auto, ${counts.approval_needed} approval_needed${counts.disabled ? `, ${counts.disabled} disabled` : ''}.`,
     )
     if (result.secretStorage === 'file') this.warn('The secret is stored in a 0600 file in the config directory (no OS keyring answered).')
     if (result.tools.length > 0) {

@@ -34,6 +34,7 @@ export default class IntegrationsShow extends BaseCommand {
 
     if (!this.jsonEnabled()) {
       const {renderFields} = await import('../../ui/fields.js')
+      const {decidedBy} = await import('../../ui/output.js')
       this.log(
         renderFields(
           [
@@ -53,7 +54,7 @@ export default class IntegrationsShow extends BaseCommand {
         this.table(detail.toolList, [
           {get: (t) => t.name, header: 'TOOL'},
           {get: (t) => t.permission, header: 'PERMISSION'},
-          {get: (t) => t.source, header: 'SOURCE'},
+          {get: (t) => decidedBy(t), header: 'SOURCE'},
           {get: (t) => t.reason, header: 'REASON', maxWidth: 70},
         ])
       }

@@ -5,9 +5,9 @@ import {POLICY_FORMATS, type ExportResult, type PolicyFormat} from '../../core/p
 import {serverFilter} from '../../flags.js'
 
 export default class PolicyExport extends BaseCommand {
-  static description = `Write the permissions people chose as a policy file to review in a pull request.
+  static description = `Write the rules and the permissions people chose as a policy file to review in a pull request.
 
-Per server, every tool whose policy a person set (source user) with its level; seeded defaults are not listed. Servers and tools are sorted and the file carries no timestamp, so an unchanged store exports byte-for-byte the same file. Apply it (on this or another machine) with \`mcpctl policy apply -f\`.
+\`rules\`: every rule and ceiling, in order, as rules (they also govern tools that appear later). \`servers\`: per server, every tool with a person's choice (source user) and its level; what rules and seeding decide is not listed. Servers and tools are sorted and the file carries no timestamp, so an unchanged store exports byte-for-byte the same file, and export → apply → export gives it back unchanged. Apply it (on this or another machine) with \`mcpctl policy apply -f\`. With --server, only that server's choices are written and no \`rules\` key: such a file does not speak for rules.
 
 Without -o the file goes to stdout. The format follows -o's extension (.json → json), else --format.`
   static examples = [
@@ -27,7 +27,9 @@ Without -o the file goes to stdout. The format follows -o's extension (.json →
     const {exportPolicies} = await import('../../core/policy/policy-file.js')
     const result = await exportPolicies({store: this.store}, {format, output: flags.output, server: flags.server})
     if (!this.jsonEnabled()) {
-      if (result.file) this.note(`Wrote ${result.tools} choice${result.tools === 1 ? '' : 's'} for ${result.servers} server${result.servers === 1 ? '' : 's'} to ${result.file}.`)
+      if (result.file) {
+        this.note(`Wrote ${result.rules} rule${result.rules === 1 ? '' : 's'} and ${result.tools} choice${result.tools === 1 ? '' : 's'} for ${result.servers} server${result.servers === 1 ? '' : 's'} to ${result.file}.`)
+      }
       else this.log(result.text.trimEnd())
     }
 

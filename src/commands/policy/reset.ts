@@ -8,11 +8,9 @@ export default class PolicyReset extends BaseCommand {
   static args = {
     patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>); none = every policy a person set', ignoreStdin: true}),
   }
-  static description = `Put tools back to the policy mcpctl seeds for them (source default).
+  static description = `Remove people's choices: the tools then resolve without them, under the rules or as mcpctl seeds them.
 
-Seeding runs again on each tool's stored name, description and annotations. With patterns, every matched
-tool is reset (a pattern matching nothing is an error and nothing changes); without, every policy a person
-set (source user) is. The plan is printed either way; --dry-run only prints it.`
+With patterns, the choices of every matched tool go (a pattern matching nothing is an error and nothing changes); without, every choice a person made (source user) does. Each tool then gets the most specific matching rule, else its seeded default (seeding runs again on its stored name, description and annotations). Rules stay: remove them with \`mcpctl policy rules remove\`. The plan is printed either way; --dry-run only prints it.`
   static examples = [
     '<%= config.bin %> <%= command.id %> mcp:acme:delete_ticket',
     "<%= config.bin %> <%= command.id %> 'mcp:acme:*' --dry-run",
@@ -32,13 +30,7 @@ set (source user) is. The plan is printed either way; --dry-run only prints it.`
     const result = await resetPolicies({store: this.store}, {dryRun: flags['dry-run'], patterns: argv as string[], server: flags.server})
     if (!this.jsonEnabled()) {
       const count = `${result.changes.length} tool${result.changes.length === 1 ? '' : 's'}`
-      this.note(`${result.dryRun ? 'Would reset' : 'Reset'} ${count} to the seeded default${result.unchanged ? ` (${result.unchanged} already had it)` : ''}.`)
-      this.table(result.changes, [
-        {get: (c) => c.name, header: 'TOOL'},
-        {get: (c) => `${c.from} (${c.fromSource})`, header: 'FROM'},
-        {get: (c) => c.to, header: 'TO'},
-        {get: (c) => c.reason, header: 'REASON', maxWidth: 60},
-      ])
+      await this.renderPolicyPlan(result, `${result.dryRun ? 'Would reset' : 'Reset'} ${count}${result.unchanged ? ` (${result.unchanged} already had no choice)` : ''}.`)
     }
 
     return result

@@ -14,15 +14,17 @@ export default class PolicySet extends BaseCommand {
   }
   static description = `Set the permission of one tool or many: exact names or globs, then auto, approval_needed or disabled.
 
-All matched tools change in one write, as a person's choice (source user), which later syncs keep.
-A pattern that matches nothing, or an unknown level, is an error and nothing changes.
+An exact name (mcp:acme:delete_ticket) is a person's choice for that tool (source user), which later syncs keep; a name that is not a tool is an error. A glob (mcp:*:delete_*) is a rule, as \`mcpctl policy rules add\` makes: it decides the tools it matches today and every tool that appears later, unless a person chose otherwise for a tool or a more specific rule matches. A glob matching no tool today is kept all the same (and says so). With --server or --where, which only today's tools can satisfy, every pattern picks today's matching tools instead, and each gets a choice.
 
-With --stdin, each line is \`<pattern> <level>\` (blank lines and # comments skipped), all applied as one change: every bad line is reported as "line N: …" (exit 2) and nothing is written. When several lines match one tool, the later line wins.`
+Everything changes in one write. A choice looser than a ceiling allows (\`mcpctl policy rules add … --at-most\`) is refused, naming the ceiling (exit 7), and nothing changes.
+
+With --stdin, each line is \`<pattern> <level>\` (blank lines and # comments skipped), all applied as one change: every bad line is reported as "line N: …" (exit 2) and nothing is written. Where lines overlap, the most specific decides — fewest wildcards, then the longest literal text, then the later line — as in policy files; a line that decides none of the tools it matches is warned about.
+
+Exit codes: 0 done (or planned, with --dry-run); 2 bad input; 7 refused by a ceiling.`
   static examples = [
     '<%= config.bin %> <%= command.id %> mcp:acme:delete_ticket disabled',
     "<%= config.bin %> <%= command.id %> 'mcp:*:delete_*' 'mcp:*:reset_*' approval_needed --dry-run",
     "<%= config.bin %> <%= command.id %> 'mcp:ninja:*' auto --where read --json",
-    "for s in $(mcpctl integrations list --json | jq -r '.[].name'); do mcpctl policy set \"mcp:$s:run_*\" disabled; done",
     "printf 'mcp:*:delete_* disabled\\nmcp:*:list_* auto\\n' | <%= config.bin %> <%= command.id %> --stdin",
     '<%= config.bin %> <%= command.id %> --stdin --dry-run < policies.txt',
   ]
@@ -50,16 +52,7 @@ With --stdin, each line is \`<pattern> <level>\` (blank lines and # comments ski
       {store: this.store},
       {dryRun: flags['dry-run'], filter: {server: flags.server, where: flags.where as ToolClass | undefined}, level, patterns},
     )
-    if (!this.jsonEnabled()) {
-      const verb = result.dryRun ? 'Would change' : 'Changed'
-      this.note(`${verb} ${result.changes.length} tool${result.changes.length === 1 ? '' : 's'} to ${level}${result.unchanged ? ` (${result.unchanged} already were)` : ''}.`)
-      this.table(result.changes, [
-        {get: (c) => c.name, header: 'TOOL'},
-        {get: (c) => c.from + (c.fromSource === 'default' ? ' (default)' : ''), header: 'FROM'},
-        {get: (c) => c.to, header: 'TO'},
-      ])
-    }
-
+    if (!this.jsonEnabled()) await this.renderPolicyPlan(result)
     return result
   }
 
@@ -73,13 +66,11 @@ With --stdin, each line is \`<pattern> <level>\` (blank lines and # comments ski
       {dryRun: flags['dry-run'], filter: {server: flags.server, where: flags.where as ToolClass | undefined}, text},
     )
     if (!this.jsonEnabled()) {
-      const verb = result.dryRun ? 'Would change' : 'Changed'
-      this.note(`${verb} ${result.changes.length} tool${result.changes.length === 1 ? '' : 's'} from ${result.lines} line${result.lines === 1 ? '' : 's'}${result.unchanged ? ` (${result.unchanged} already were as asked)` : ''}.`)
-      this.table(result.changes, [
-        {get: (c) => c.name, header: 'TOOL'},
-        {get: (c) => c.from + (c.fromSource === 'default' ? ' (default)' : ''), header: 'FROM'},
-        {get: (c) => c.to, header: 'TO'},
-      ])
+      const count = `${result.changes.length} tool${result.changes.length === 1 ? '' : 's'}`
+      await this.renderPolicyPlan(
+        result,
+        `${result.dryRun ? 'Would change' : 'Changed'} ${count} from ${result.lines} line${result.lines === 1 ? '' : 's'}${result.unchanged ? ` (${result.unchanged} already as asked)` : ''}.`,
+      )
     }
 
     return result

@@ -11,8 +11,7 @@ export default class ToolsList extends BaseCommand {
   }
   static description = `List every tool of every integration as mcp:<server>:<tool> with its permission.
 
-Permissions: auto (the agent may call it), approval_needed (a person approves each call),
-disabled (never called). SOURCE says whether mcpctl seeded it (default) or a person set it (user).`
+Permissions: auto (the agent may call it), approval_needed (a person approves each call), disabled (never called). SOURCE says which step decided it: a person's choice (user), a rule (rule <pattern>), mcpctl's seeding (default), or a ceiling that capped it (ceiling <pattern>).`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --server acme --permission auto',
@@ -43,12 +42,12 @@ disabled (never called). SOURCE says whether mcpctl seeded it (default) or a per
     })
     if (!this.jsonEnabled()) {
       if (rows.length === 0) this.note(Object.keys(config.integrations).length === 0 ? 'No integrations yet. Add one with `mcpctl integrations add <url>`.' : 'No tools match.')
-      const {permissionColour} = await import('../../ui/output.js')
+      const {decidedBy, permissionColour} = await import('../../ui/output.js')
       const colour = permissionColour(this.mode)
       this.table(rows, [
         {get: (r) => r.name, header: 'TOOL'},
         {colour: (v) => colour(v as Permission), get: (r) => r.permission, header: 'PERMISSION'},
-        {get: (r) => r.source + (r.changed ? ' (changed)' : ''), header: 'SOURCE'},
+        {get: (r) => decidedBy(r) + (r.changed ? ' (changed)' : ''), header: 'SOURCE'},
         {get: (r) => r.description, header: 'DESCRIPTION', maxWidth: 60},
       ])
     }

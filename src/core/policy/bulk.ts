@@ -3,9 +3,10 @@
 import {McpctlError} from '../errors.js'
 import {type Context, requireIntegration} from '../integrations.js'
 import type {Config} from '../store/schema.js'
-import {compilePatterns} from './pattern.js'
+import {type PolicyEditPlan, planAndApply, planEdit, refusalError} from './edit.js'
+import {compilePatterns, isGlobPattern} from './pattern.js'
 import {isPermission, PERMISSIONS} from './permission.js'
-import {applyPolicyChanges, describeFilter, planAssignments, type PolicyAssignment, type PolicyPlan, type ToolFilter, planAndApply} from './plan.js'
+import {describeFilter, editForAssignments, type PolicyAssignment, type ToolFilter} from './plan.js'
 
 /** One `<pattern> <level>` line, with its 1-based line number in the input. */
 export interface PolicyLine extends PolicyAssignment {
@@ -80,33 +81,40 @@ export function lineProblemsError(problems: LineProblem[], what: string, hint?: 
   )
 }
 
-export interface PolicyLinesPlan extends PolicyPlan {
+export interface PolicyLinesPlan extends PolicyEditPlan {
   /** How many `<pattern> <level>` lines were read. */
   lines: number
 }
 
 /**
- * Plan the lines against a config. Later lines win when two match the same tool. Throws one usage error naming
- * every bad line (malformed, bad level, bad pattern, pattern matching no tool); then nothing may be written.
+ * Plan the lines against a config, as `policy set` plans its arguments: exact names are choices, globs rules, and
+ * where lines overlap the most specific decides (fewest wildcards, then the longest literal text, then the later
+ * line) — the rule policy files follow too. Throws one usage error naming every bad line (malformed, bad level, bad
+ * pattern, an exact name that is no tool), or a policy error naming every choice a ceiling refuses.
  */
 export function planPolicyLines(config: Config, text: string, filter: ToolFilter = {}): PolicyLinesPlan {
   if (filter.server) requireIntegration(config, filter.server)
   const {entries, problems} = parsePolicyLines(text)
-  const plan = planAssignments(config, entries, filter)
+  const {edit, unmatched} = editForAssignments(config, entries, filter, 'set by user')
   const scope = describeFilter(filter)
-  for (const [index, entry] of entries.entries()) {
-    if (plan.hits[index] === 0) problems.push({line: entry.line, message: `pattern "${entry.pattern}" matched no tool${scope ? ` (with ${scope})` : ''}`})
+  const ignored = []
+  for (const entry of unmatched) {
+    // Filtered, a glob picks today's tools: matching none is worth a word, not a failure (the fleet may lack them).
+    if (scope && isGlobPattern(entry.pattern)) ignored.push({line: entry.line, message: `${entry.pattern} matched no tool (with ${scope})`, pattern: entry.pattern})
+    else problems.push({line: entry.line!, message: `pattern "${entry.pattern}" matched no tool${scope ? ` (with ${scope})` : ''}`})
   }
 
   const error = lineProblemsError(problems, 'input', 'Each line is `<pattern> <level>`, e.g. `mcp:acme:delete_* disabled`; see tool names with `mcpctl tools list`.')
   if (error) throw error
-  if (entries.length === 0 && problems.length === 0) {
+  if (entries.length === 0) {
     throw new McpctlError('usage', 'Standard input held no `<pattern> <level>` lines; nothing was changed.', {
       hint: "Pipe lines in, e.g. `printf 'mcp:acme:delete_* disabled\\n' | mcpctl policy set --stdin`.",
     })
   }
 
-  return {changes: plan.changes, lines: entries.length, unchanged: plan.unchanged}
+  const {refused, ...plan} = planEdit(config, edit)
+  if (refused.length > 0) throw refusalError(refused, 'the input')
+  return {...plan, lines: entries.length, warnings: [...ignored, ...plan.warnings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0))}
 }
 
 export interface PolicyLinesResult extends PolicyLinesPlan {
@@ -118,10 +126,5 @@ export async function setPoliciesFromLines(
   ctx: Pick<Context, 'store'>,
   request: {dryRun?: boolean; filter?: ToolFilter; text: string},
 ): Promise<PolicyLinesResult> {
-  return planAndApply(
-    ctx.store,
-    request.dryRun,
-    (config) => planPolicyLines(config, request.text, request.filter),
-    (config, plan, now) => applyPolicyChanges(config, plan.changes, now),
-  )
+  return planAndApply(ctx.store, request.dryRun, (config) => planPolicyLines(config, request.text, request.filter))
 }

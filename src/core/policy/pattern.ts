@@ -1,7 +1,8 @@
-// Tool patterns: exact `mcp:<server>:<tool>` names or globs (`mcp:acme:delete_*`), compiled once per command.
+// Tool patterns: exact qualified names (`mcp:<server>:<tool>`, `<app>:<connection>:<tool>`) or globs
+// (`mcp:acme:delete_*`, `*:*:run_*`), compiled once per command, and what makes one pattern more specific than another.
 // Compiled once because `policy set` and `tools list` test every stored tool (tens of thousands) against them.
 import {McpctlError} from '../errors.js'
-import {MCP_PREFIX} from '../names.js'
+import {TOOL_NAME_FORMS} from '../names.js'
 
 /** A compiled set of patterns: which of them match a qualified tool name. */
 export interface PatternSet {
@@ -25,20 +26,27 @@ const quoted = (pattern: string) => `"${pattern.replaceAll(INVISIBLE, (c) => `\\
 
 const notAPattern = (pattern: string, why?: string) =>
   new McpctlError('usage', `Pattern ${quoted(pattern)} is not a tool pattern${why ? ` (${why})` : ''}.`, {
-    hint: 'Patterns look like mcp:<server>:<tool>, e.g. mcp:acme:delete_* or mcp:*:list_*',
+    hint: `Patterns look like ${TOOL_NAME_FORMS}, e.g. mcp:acme:delete_* or *:*:delete_*`,
   })
 
-function validate(pattern: string): void {
+// The first segment is `mcp` or a catalog app's id (lowercase letters, digits, hyphens), or a glob over them.
+const KIND_SEGMENT = /^[\d*?a-z][\d*?a-z-]*$/
+
+/** Throws McpctlError('usage') naming a pattern that is not `<kind>:<connection>:<tool>`. */
+export function validatePattern(pattern: string): void {
   INVISIBLE.lastIndex = 0
   if (INVISIBLE.test(pattern)) throw notAPattern(pattern, 'it contains a control or invisible character')
   const segments = pattern.split(':')
-  if (segments.length !== 3 || segments[0] !== MCP_PREFIX || segments.some((segment) => segment === '')) {
+  if (segments.length !== 3 || !KIND_SEGMENT.test(segments[0]) || segments.some((segment) => segment === '')) {
     throw notAPattern(pattern)
   }
 }
 
-// `*` and `?` stay within one segment, so `mcp:*:x` cannot reach across the server/tool boundary.
-function globToRegExp(pattern: string): RegExp {
+/**
+ * A glob as a regular expression. `*` and `?` stay within one segment, so `mcp:*:x` cannot reach across the
+ * server/tool boundary. Also used on a single segment (which has no `:`).
+ */
+export function globToRegExp(pattern: string): RegExp {
   let source = ''
   for (const char of pattern) {
     if (char === '*') source += '[^:]*'
@@ -48,13 +56,37 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 'u')
 }
 
+/**
+ * How specific a pattern is: the fewer wildcards (`*`, `?`), the more specific; among equal counts, the longer the
+ * literal text (every other character). An exact name has no wildcard, so it is more specific than any glob.
+ */
+export function patternSpecificity(pattern: string): {literal: number; wildcards: number} {
+  let wildcards = 0
+  for (const char of pattern) if (char === '*' || char === '?') wildcards++
+  return {literal: [...pattern].length - wildcards, wildcards}
+}
+
+/**
+ * "Most specific" — defined once, used by rule resolution, `policy set --stdin` lines and policy files alike:
+ * fewest wildcards, then the longest literal text, then the later one (higher `order`). Positive when `a` is more
+ * specific than `b`.
+ */
+export function compareSpecificity(
+  a: {literal: number; order: number; wildcards: number},
+  b: {literal: number; order: number; wildcards: number},
+): number {
+  if (a.wildcards !== b.wildcards) return b.wildcards - a.wildcards
+  if (a.literal !== b.literal) return a.literal - b.literal
+  return a.order - b.order
+}
+
 /** Throws McpctlError('usage') for a malformed pattern, naming it. */
 export function compilePatterns(patterns: string[]): PatternSet {
   const exact = new Map<string, number[]>()
   const globs: {index: number; regexp: RegExp}[] = []
 
   for (const [index, pattern] of patterns.entries()) {
-    validate(pattern)
+    validatePattern(pattern)
     if (isGlobPattern(pattern)) {
       globs.push({index, regexp: globToRegExp(pattern)})
     } else {

@@ -5,8 +5,21 @@ export type Permission = (typeof PERMISSIONS)[number]
 
 export const isPermission = (value: string): value is Permission => (PERMISSIONS as readonly string[]).includes(value)
 
-/** Who decided a tool's permission: mcpctl's seeding (`default`) or a person (`user`). */
-export const POLICY_SOURCES = ['default', 'user'] as const
+/** PERMISSIONS is ordered from loosest to strictest: a ceiling caps a level at its own. */
+export const strictness = (level: Permission) => PERMISSIONS.indexOf(level)
+
+/** The stricter of two levels. */
+export const stricter = (a: Permission, b: Permission): Permission => (strictness(a) >= strictness(b) ? a : b)
+
+/** Whether `level` lets more through than `ceiling` allows. */
+export const isLooser = (level: Permission, ceiling: Permission) => strictness(level) < strictness(ceiling)
+
+/**
+ * Which step of the resolution decided a tool's permission (DESIGN.md "Policies"): a person's choice for the tool
+ * (`user`), the most specific matching rule (`rule`), seeding (`default`), or a ceiling that capped whichever of
+ * those applied (`ceiling`).
+ */
+export const POLICY_SOURCES = ['default', 'rule', 'ceiling', 'user'] as const
 export type PolicySource = (typeof POLICY_SOURCES)[number]
 
 /** What seeding concluded a tool does. `sensitive`: a read that hands out secrets or bulk exports (needs approval). */

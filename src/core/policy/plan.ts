@@ -1,117 +1,114 @@
-// Policy changes as plans: what `policy set` would change, computed once over the store, then applied in one write.
+// `policy set` (arguments and --stdin): what a `<pattern> <level>` means. An exact name is a person's choice for that
+// tool; a glob is a rule, which also governs tools that appear later. With --server or --where, which only today's
+// tools can satisfy, every pattern picks today's matching tools instead, and each gets a choice.
 import {usageError} from '../errors.js'
-import {qualifiedToolName} from '../names.js'
 import {type Context, requireIntegration} from '../integrations.js'
+import {parseQualifiedToolName, qualifiedToolName, toolPrefix} from '../names.js'
 import type {Config} from '../store/schema.js'
-import {compilePatterns} from './pattern.js'
-import type {Permission, PolicySource, ToolClass} from './permission.js'
-
-export interface PolicyChange {
-  from: Permission
-  fromSource: PolicySource
-  name: string
-  server: string
-  to: Permission
-  tool: string
-}
-
-export interface PolicyPlan {
-  changes: PolicyChange[]
-  /** Tools matched that already had this level as a user's choice. */
-  unchanged: number
-}
+import {type ChoiceInput, type PolicyEdit, type PolicyEditPlan, planAndApply, planEdit, refusalError, type RuleInput} from './edit.js'
+import {compareSpecificity, compilePatterns, isGlobPattern, patternSpecificity} from './pattern.js'
+import type {Permission, ToolClass} from './permission.js'
 
 export interface ToolFilter {
   server?: string
   where?: ToolClass
 }
 
-/** One pattern and the level it assigns: a line of `policy set --stdin`, an entry of a policy file. */
+/** One pattern and the level it assigns: an argument of `policy set`, or a line of `--stdin` (with its number). */
 export interface PolicyAssignment {
   level: Permission
+  line?: number
   pattern: string
 }
 
-export interface AssignmentPlan extends PolicyPlan {
-  /** How many tools each assignment matched (index-aligned with the assignments), so callers can name the unmatched. */
-  hits: number[]
-}
-
-/**
- * Several patterns with their own levels, matched in one pass over the store with the patterns compiled once.
- * When several assignments match one tool the last one wins (later lines override earlier ones). Unmatched
- * assignments are not an error here: each caller words that error in its own terms (pattern, line number).
- */
-export function planAssignments(config: Config, assignments: PolicyAssignment[], filter: ToolFilter = {}): AssignmentPlan {
-  const compiled = compilePatterns(assignments.map((a) => a.pattern))
-  const hits = new Array<number>(assignments.length).fill(0)
-  const changes: PolicyChange[] = []
-  let unchanged = 0
-  for (const integration of Object.values(config.integrations)) {
-    if (filter.server && integration.name !== filter.server) continue
-    for (const tool of Object.values(integration.tools)) {
-      if (filter.where && tool.class !== filter.where) continue
-      const name = qualifiedToolName(integration, tool.name)
-      const matched = compiled.match(name)
-      if (matched.length === 0) continue
-      for (const index of matched) hits[index]++
-      const level = assignments[matched.at(-1)!].level
-      const {permission, source} = tool.policy
-      if (permission === level && source === 'user') unchanged++
-      else changes.push({from: permission, fromSource: source, name, server: integration.name, to: level, tool: tool.name})
-    }
-  }
-
-  return {changes, hits, unchanged}
-}
-
-/** Words the filter for "matched no tool" errors, e.g. `--server acme --where read`. */
+/** Words the filter for messages, e.g. `--server acme --where read`. */
 export function describeFilter(filter: ToolFilter): string {
   return [filter.server && `--server ${filter.server}`, filter.where && `--where ${filter.where}`].filter(Boolean).join(' ')
 }
 
+/** The edit assignments make, and those that name no tool: an exact name that is not a tool, or (filtered) a pattern matching none. */
+export function editForAssignments(
+  config: Config,
+  assignments: PolicyAssignment[],
+  filter: ToolFilter,
+  reason: string,
+): {edit: PolicyEdit; unmatched: PolicyAssignment[]} {
+  const choices: ChoiceInput[] = []
+  const rules: RuleInput[] = []
+  const unmatched: PolicyAssignment[] = []
+  const filtered = Boolean(filter.server || filter.where)
+
+  if (filtered) {
+    // Today's tools only: each gets the level of the most specific assignment matching it (the rule's definition).
+    const compiled = compilePatterns(assignments.map((a) => a.pattern))
+    const ranked = assignments.map((a, order) => ({...patternSpecificity(a.pattern), order}))
+    const hits = new Array<number>(assignments.length).fill(0)
+    for (const integration of Object.values(config.integrations)) {
+      if (filter.server && integration.name !== filter.server) continue
+      for (const tool of Object.values(integration.tools)) {
+        if (filter.where && tool.class !== filter.where) continue
+        const matched = compiled.match(qualifiedToolName(integration, tool.name))
+        if (matched.length === 0) continue
+        for (const index of matched) hits[index]++
+        const best = matched.reduce((a, b) => (compareSpecificity(ranked[b], ranked[a]) > 0 ? b : a))
+        choices.push({line: assignments[best].line, permission: assignments[best].level, reason, server: integration.name, tool: tool.name})
+      }
+    }
+
+    unmatched.push(...assignments.filter((_a, i) => hits[i] === 0))
+    return {edit: {choices}, unmatched}
+  }
+
+  compilePatterns(assignments.map((a) => a.pattern)) // validates every pattern, naming a bad one
+  for (const assignment of assignments) {
+    if (isGlobPattern(assignment.pattern)) {
+      rules.push({line: assignment.line, pattern: assignment.pattern, permission: assignment.level})
+      continue
+    }
+
+    const parsed = parseQualifiedToolName(assignment.pattern)
+    const integration = parsed && Object.hasOwn(config.integrations, parsed.connection) ? config.integrations[parsed.connection] : undefined
+    if (!parsed || !integration || toolPrefix(integration) !== parsed.prefix || !Object.hasOwn(integration.tools, parsed.tool)) {
+      unmatched.push(assignment)
+      continue
+    }
+
+    choices.push({line: assignment.line, permission: assignment.level, reason, server: integration.name, tool: parsed.tool})
+  }
+
+  return {edit: {choices, rules}, unmatched}
+}
+
+export interface PolicySetResult extends PolicyEditPlan {
+  dryRun: boolean
+  level: Permission
+}
+
 /**
- * Every tool matched by any pattern gets `level` as a user's choice. A pattern that matches nothing is an error,
- * reported for all such patterns at once, so a typo never silently changes less than intended.
+ * `policy set <pattern...> <level>`. An exact name that is not a tool is an error (a typo must not pass silently); a
+ * glob matching no tool today is a rule all the same (the result says it matches nothing). A choice looser than a
+ * ceiling is refused (exit 7). Nothing is changed on any error.
  */
-export function planPolicySet(config: Config, patterns: string[], level: Permission, filter: ToolFilter = {}): PolicyPlan {
+export function planPolicySet(config: Config, patterns: string[], level: Permission, filter: ToolFilter = {}, reason = 'set by user'): PolicyEditPlan {
   // Checked on the config being planned (not a separate read), so an unknown --server names the known ones.
   if (filter.server) requireIntegration(config, filter.server)
-  const {changes, hits, unchanged} = planAssignments(
+  const {edit, unmatched} = editForAssignments(
     config,
     patterns.map((pattern) => ({level, pattern})),
     filter,
+    reason,
   )
-
-  const unmatched = patterns.filter((_p, i) => hits[i] === 0)
   if (unmatched.length > 0) {
     const scope = describeFilter(filter)
     throw usageError(
-      `${unmatched.length === 1 ? 'Pattern' : 'Patterns'} ${unmatched.map((p) => JSON.stringify(p)).join(', ')} matched no tool${scope ? ` (with ${scope})` : ''}. Nothing was changed.`,
-      'See the tool names with `mcpctl tools list`.',
+      `${unmatched.length === 1 ? 'Pattern' : 'Patterns'} ${unmatched.map((a) => JSON.stringify(a.pattern)).join(', ')} matched no tool${scope ? ` (with ${scope})` : ''}. Nothing was changed.`,
+      'See the tool names with `mcpctl tools list`; a glob (mcp:acme:delete_*) makes a rule that also governs tools added later.',
     )
   }
 
-  return {changes, unchanged}
-}
-
-/** Apply planned changes to a config (inside a store update). Returns how many tools were touched. */
-export function applyPolicyChanges(config: Config, changes: PolicyChange[], now: string, reason = 'set by user'): number {
-  let applied = 0
-  for (const change of changes) {
-    const tool = config.integrations[change.server]?.tools[change.tool]
-    if (!tool) continue
-    tool.policy = {permission: change.to, reason, source: 'user', updatedAt: now}
-    delete tool.changed
-    applied++
-  }
-
-  return applied
-}
-
-export interface PolicySetResult extends PolicyPlan {
-  dryRun: boolean
-  level: Permission
+  const {refused, ...plan} = planEdit(config, edit)
+  if (refused.length > 0) throw refusalError(refused)
+  return plan
 }
 
 /** Plan and (unless dry-run) apply inside one lock, so the plan is computed on the config that is written. */
@@ -119,44 +116,5 @@ export async function setPolicies(
   ctx: Pick<Context, 'store'>,
   request: {dryRun?: boolean; filter?: ToolFilter; level: Permission; patterns: string[]},
 ): Promise<PolicySetResult> {
-  return planAndApply(
-    ctx.store,
-    request.dryRun,
-    (config) => ({...planPolicySet(config, request.patterns, request.level, request.filter), level: request.level}),
-    (config, plan, now) => applyPolicyChanges(config, plan.changes, now),
-  )
-}
-
-/** Thrown inside a store update to leave without writing: nothing is written when the change function throws. */
-class NothingToWrite<T> extends Error {
-  constructor(readonly result: T) {
-    super('nothing to write')
-  }
-}
-
-/**
- * Every policy edit (set, --stdin, reset, apply): with `dryRun`, the plan on a snapshot; otherwise plan and apply
- * under the store lock, on the config that is written. Nothing is written when the plan changes nothing (re-applying
- * a policy leaves the file and its modification time alone), and only the integrations the changes touch are
- * validated again before the write.
- */
-export async function planAndApply<P extends {changes: {server: string}[]}>(
-  store: Context['store'],
-  dryRun: boolean | undefined,
-  plan: (config: Config) => P,
-  apply: (config: Config, plan: P, now: string) => void,
-): Promise<P & {dryRun: boolean}> {
-  if (dryRun) return {...plan(await store.read()), dryRun: true}
-  try {
-    return await store.update((config, tx) => {
-      const planned = {...plan(config), dryRun: false}
-      if (planned.changes.length === 0) throw new NothingToWrite(planned)
-      apply(config, planned, new Date().toISOString())
-      tx.onlyChanged(planned.changes.map((c) => c.server))
-      return planned
-    })
-  } catch (error) {
-    if (error instanceof NothingToWrite) return error.result as P & {dryRun: boolean}
-    throw error
-  }
+  return planAndApply(ctx.store, request.dryRun, (config) => ({...planPolicySet(config, request.patterns, request.level, request.filter), level: request.level}))
 }

@@ -5,30 +5,41 @@ import path from 'node:path'
 
 import {McpctlError, usageError} from '../errors.js'
 import type {Context} from '../integrations.js'
-import {qualifiedToolName} from '../names.js'
-import type {Config} from '../store/schema.js'
+import {compareNames} from '../names.js'
+import type {Config, Rule} from '../store/schema.js'
 import {type LineProblem, lineProblemsError, quoteInput} from './bulk.js'
-import {compilePatterns, isGlobPattern} from './pattern.js'
-import {isPermission, type Permission, PERMISSIONS, type PolicySource} from './permission.js'
-import {applyPolicyChanges, planAssignments, type PolicyAssignment, type PolicyChange, planAndApply} from './plan.js'
-import {applyResets, compareNames, type ResetChange, resetChangeFor} from './reset.js'
+import {type ChoiceInput, type PolicyEdit, type PolicyEditPlan, planAndApply, planEdit, refusalError, type RuleInput} from './edit.js'
+import {isGlobPattern, validatePattern} from './pattern.js'
+import {isPermission, type Permission, PERMISSIONS} from './permission.js'
+import {ruleProblem} from './rules.js'
 
 export const POLICY_FILE_VERSION = 1
 export const POLICY_FORMATS = ['yaml', 'json'] as const
 export type PolicyFormat = (typeof POLICY_FORMATS)[number]
 
-/** A policy file's content: per server, tool names or globs (within that server) → level. */
+/** A rule in a file: a level, or `{level, at_most}` (either or both). */
+export type PolicyFileValue = Permission | {at_most?: Permission; level?: Permission}
+
+/**
+ * A policy file's content. `rules`: qualified-name globs (or names) in order, each with a level and/or a ceiling;
+ * absent, the file does not speak for rules. `servers`: per connection, the levels people chose for single tools.
+ */
 export interface PolicyDocument {
-  servers: Record<string, Record<string, Permission>>
+  rules?: Record<string, PolicyFileValue>
+  servers: Record<string, Record<string, PolicyFileValue>>
   version: typeof POLICY_FILE_VERSION
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Export
 
+const fileValue = (rule: Pick<Rule, 'atMost' | 'permission'>): PolicyFileValue =>
+  rule.atMost === undefined ? rule.permission! : {...(rule.permission ? {level: rule.permission} : {}), at_most: rule.atMost}
+
 /**
- * Every listed server with the levels people chose (source `user`), keys sorted. Servers without choices are kept
- * as `{}`: the file then speaks for them, so `apply --prune` of a reviewed file resets choices made since.
+ * The rules (in their order) and every listed server with the levels people chose for its tools, keys sorted.
+ * Servers without choices are kept as `{}`: the file then speaks for them, so `apply --prune` of a reviewed file
+ * resets choices made since. With a server filter, rules are left out: such a file does not speak for them.
  */
 export function buildPolicyDocument(config: Config, filter: {server?: string} = {}): PolicyDocument {
   const servers: PolicyDocument['servers'] = {}
@@ -38,35 +49,39 @@ export function buildPolicyDocument(config: Config, filter: {server?: string} = 
     if (!integration) continue
     const choices: Record<string, Permission> = {}
     for (const tool of Object.keys(integration.tools).sort(compareNames)) {
-      const {policy} = integration.tools[tool]
-      if (policy.source === 'user') choices[tool] = policy.permission
+      const {choice} = integration.tools[tool]
+      if (choice) choices[tool] = choice.permission
     }
 
     servers[name] = choices
   }
 
-  return {servers, version: POLICY_FILE_VERSION}
+  if (filter.server) return {servers, version: POLICY_FILE_VERSION}
+  const rules: Record<string, PolicyFileValue> = {}
+  for (const rule of config.rules) rules[rule.pattern] = fileValue(rule)
+  return {rules, servers, version: POLICY_FILE_VERSION}
 }
 
 const headerLines = (applyWith: string) => [
   `mcpctl policy — apply with: mcpctl policy apply -f ${applyWith}`,
-  'Written by `mcpctl policy export`: per server, the permissions people chose (source user). Tools not listed',
-  "keep the default mcpctl seeds for them. Keys are tool names, or globs (* and ?) within the server's tools;",
-  'an exact name wins over a glob, and among globs the later one wins.',
+  'Written by `mcpctl policy export`. rules: in order, <kind>:<connection>:<tool> globs (mcp:acme:delete_*, *:*:run_*)',
+  'giving matching tools a level, today and when they appear later, and/or a ceiling (at_most) that no choice may',
+  'exceed. servers: per connection, the levels people chose for single tools (globs here become rules too). A tool',
+  'gets its choice, else the most specific matching rule (fewest wildcards, then the longest literal text, then the',
+  'later rule), else the level mcpctl seeds for it; then every matching ceiling caps it.',
 ]
 
 /** The file text. Deterministic (no timestamp): exporting an unchanged store twice gives identical files to diff. */
 export async function renderPolicyDocument(document: PolicyDocument, format: PolicyFormat, applyWith = `policy.${format}`): Promise<string> {
-  if (format === 'json') {
-    return `${JSON.stringify({$comment: headerLines(applyWith).join(' '), version: document.version, servers: document.servers}, null, 2)}\n`
-  }
+  // version first, then rules, then servers: the order a reader expects, independent of object key order above.
+  const body = {version: document.version, ...(document.rules ? {rules: document.rules} : {}), servers: document.servers}
+  if (format === 'json') return `${JSON.stringify({$comment: headerLines(applyWith).join(' '), ...body}, null, 2)}\n`
 
   const {stringify} = await import('yaml')
   const header = headerLines(applyWith)
     .map((line) => `# ${line}`)
     .join('\n')
-  // version first, then servers: the order a reader expects, independent of object key order above.
-  return `${header}\n${stringify({version: document.version, servers: document.servers}, {lineWidth: 0})}`
+  return `${header}\n${stringify(body, {lineWidth: 0})}`
 }
 
 export interface ExportResult {
@@ -74,6 +89,8 @@ export interface ExportResult {
   file?: string
   format: PolicyFormat
   policy: PolicyDocument
+  /** Rules written. */
+  rules: number
   servers: number
   /** The file's text (what `-o` writes, or what goes to stdout). */
   text: string
@@ -102,6 +119,7 @@ export async function exportPolicies(ctx: Pick<Context, 'store'>, request: {form
     file: request.output,
     format: request.format,
     policy,
+    rules: Object.keys(policy.rules ?? {}).length,
     servers: servers.length,
     text,
     tools: servers.reduce((sum, choices) => sum + Object.keys(choices).length, 0),
@@ -111,10 +129,15 @@ export async function exportPolicies(ctx: Pick<Context, 'store'>, request: {form
 // ---------------------------------------------------------------------------------------------------------------
 // Parse
 
-/** One `key: level` entry of a server in a policy file, with the line it is on. */
-export interface PolicyFileEntry {
+/** A level and/or a ceiling, from `level` or `{level, at_most}`. */
+export interface PolicyFileLevels {
+  atMost?: Permission
+  level?: Permission
+}
+
+/** One `key: value` entry of a server in a policy file, with the line it is on. */
+export interface PolicyFileEntry extends PolicyFileLevels {
   key: string
-  level: Permission
   line: number
 }
 
@@ -124,14 +147,25 @@ export interface PolicyFileServer {
   name: string
 }
 
+/** One entry of `rules`: a qualified-name pattern. */
+export interface PolicyFileRule extends PolicyFileLevels {
+  line: number
+  pattern: string
+}
+
 export interface ParsedPolicyFile {
   problems: LineProblem[]
+  /** Undefined when the file has no `rules` key: it then does not speak for rules (`--prune` leaves them). */
+  rules?: PolicyFileRule[]
   servers: PolicyFileServer[]
 }
 
-const TOP_LEVEL_KEYS = ['version', 'servers', '$comment']
+const TOP_LEVEL_KEYS = ['version', 'rules', 'servers', '$comment']
 
 const shown = (value: unknown) => quoteInput(typeof value === 'string' ? value : String(value))
+
+// A server key is a connection name or a glob over them: one segment of a qualified name.
+const SERVER_KEY = /^[^:\s]+$/u
 
 /**
  * Parse and check a policy file's shape, reporting every problem with its line. JSON is parsed strictly first
@@ -140,6 +174,7 @@ const shown = (value: unknown) => quoteInput(typeof value === 'string' ? value :
 export async function parsePolicyFile(text: string, format: PolicyFormat): Promise<ParsedPolicyFile> {
   const problems: LineProblem[] = []
   const servers: PolicyFileServer[] = []
+  let rules: PolicyFileRule[] | undefined
   const lineAt = (offset: number) => text.slice(0, offset).split('\n').length
 
   if (format === 'json') {
@@ -170,6 +205,42 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
     return {problems, servers}
   }
 
+  const isNull = (node: unknown) => node === null || (YAML.isScalar(node) && node.value === null)
+
+  /** A level, or `{level, at_most}`; undefined (with the problem recorded) when neither reads. */
+  const levels = (node: unknown, keyNode: unknown, what: string): PolicyFileLevels | undefined => {
+    if (YAML.isScalar(node) && typeof node.value === 'string' && isPermission(node.value)) return {level: node.value}
+    if (!YAML.isMap(node)) {
+      const value = YAML.isScalar(node) ? node.value : undefined
+      problems.push({line: line(node ?? keyNode), message: `${shown(value)} is not a permission level (use one of: ${PERMISSIONS.join(', ')}, or {level, at_most})`})
+      return undefined
+    }
+
+    const result: PolicyFileLevels = {}
+    let bad = false
+    for (const pair of node.items) {
+      const key = YAML.isScalar(pair.key) ? pair.key.value : undefined
+      const value = YAML.isScalar(pair.value) ? pair.value.value : undefined
+      if (key !== 'level' && key !== 'at_most') {
+        problems.push({line: line(pair.key), message: `unknown key ${shown(key)} in ${what} (expected level, at_most)`})
+        bad = true
+      } else if (typeof value !== 'string' || !isPermission(value)) {
+        problems.push({line: line(pair.value ?? pair.key), message: `${shown(value)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`})
+        bad = true
+      } else if (key === 'level') result.level = value
+      else result.atMost = value
+    }
+
+    if (bad) return undefined
+    const problem = result.level || result.atMost ? ruleProblem({atMost: result.atMost, permission: result.level}) : 'needs a level, an at_most or both'
+    if (problem) {
+      problems.push({line: line(node), message: `${what} ${problem}`})
+      return undefined
+    }
+
+    return result
+  }
+
   const root = document.contents
   if (!YAML.isMap(root)) {
     problems.push({line: root ? line(root) : 1, message: 'expected a mapping with `version` and `servers`'})
@@ -182,7 +253,7 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
     const key = YAML.isScalar(pair.key) ? pair.key.value : undefined
     const keyLine = line(pair.key)
     if (typeof key !== 'string' || !TOP_LEVEL_KEYS.includes(key)) {
-      problems.push({line: keyLine, message: `unknown key ${shown(key)} (expected version, servers)`})
+      problems.push({line: keyLine, message: `unknown key ${shown(key)} (expected version, rules, servers)`})
       continue
     }
 
@@ -194,26 +265,54 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
       }
     } else if (key === '$comment') {
       if (!(YAML.isScalar(pair.value) && typeof pair.value.value === 'string')) problems.push({line: keyLine, message: '$comment must be a string'})
+    } else if (key === 'rules') {
+      rules = []
+      if (isNull(pair.value)) continue
+      if (!YAML.isMap(pair.value)) {
+        problems.push({line: line(pair.value), message: 'rules must be a mapping of <kind>:<connection>:<tool> pattern → level or {level, at_most}'})
+        continue
+      }
+
+      for (const entry of pair.value.items) {
+        const pattern = YAML.isScalar(entry.key) ? entry.key.value : undefined
+        const entryLine = line(entry.key)
+        let bad = false
+        if (typeof pattern !== 'string') {
+          problems.push({line: entryLine, message: `rule ${shown(pattern)} must be a <kind>:<connection>:<tool> pattern`})
+          bad = true
+        } else {
+          try {
+            validatePattern(pattern)
+          } catch (error) {
+            if (!(error instanceof McpctlError)) throw error
+            problems.push({line: entryLine, message: error.message})
+            bad = true
+          }
+        }
+
+        const value = levels(entry.value, entry.key, `rule ${shown(pattern)}`)
+        if (!bad && value) rules.push({...value, line: entryLine, pattern: pattern as string})
+      }
     } else {
       sawServers = true
-      if (pair.value === null || (YAML.isScalar(pair.value) && pair.value.value === null)) continue
+      if (isNull(pair.value)) continue
       if (!YAML.isMap(pair.value)) {
-        problems.push({line: line(pair.value), message: 'servers must be a mapping of server name → {tool or glob: level}'})
+        problems.push({line: line(pair.value), message: 'servers must be a mapping of server name (or glob) → {tool name or glob: level}'})
         continue
       }
 
       for (const serverPair of pair.value.items) {
         const name = YAML.isScalar(serverPair.key) ? serverPair.key.value : undefined
         const serverLine = line(serverPair.key)
-        if (typeof name !== 'string') {
-          problems.push({line: serverLine, message: `server name ${shown(name)} must be a string`})
+        if (typeof name !== 'string' || !SERVER_KEY.test(name)) {
+          problems.push({line: serverLine, message: `server ${shown(name)} must be a connection name or a glob over them (no ":" or spaces)`})
           continue
         }
 
         const server: PolicyFileServer = {entries: [], line: serverLine, name}
         servers.push(server)
         const value = serverPair.value
-        if (value === null || (YAML.isScalar(value) && value.value === null)) continue
+        if (isNull(value)) continue
         if (!YAML.isMap(value)) {
           problems.push({line: line(value), message: `server "${name}" must map tool names or globs to levels`})
           continue
@@ -222,17 +321,16 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
         for (const entry of value.items) {
           const entryLine = line(entry.key)
           const toolKey = YAML.isScalar(entry.key) ? entry.key.value : undefined
-          const level = YAML.isScalar(entry.value) ? entry.value.value : undefined
           let bad = false
           if (typeof toolKey !== 'string' || toolKey === '') {
             problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob (quote names that look like numbers)`})
             bad = true
           } else if (toolKey.includes(':')) {
-            problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob within "${name}", without the "mcp:<server>:" or "<app-id>:<connection>:" in front`})
+            problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob within "${name}", without "mcp:<server>:"; full patterns go under rules`})
             bad = true
           } else {
             try {
-              compilePatterns([qualifiedToolName({name}, toolKey)])
+              validatePattern(`*:${name}:${toolKey}`)
             } catch (error) {
               if (!(error instanceof McpctlError)) throw error
               problems.push({line: entryLine, message: error.message})
@@ -240,12 +338,8 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
             }
           }
 
-          if (typeof level !== 'string' || !isPermission(level)) {
-            problems.push({line: line(entry.value ?? entry.key), message: `${shown(level)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`})
-            bad = true
-          }
-
-          if (!bad) server.entries.push({key: toolKey as string, level: level as Permission, line: entryLine})
+          const parsed = levels(entry.value, entry.key, `${shown(toolKey)}`)
+          if (!bad && parsed) server.entries.push({...parsed, key: toolKey as string, line: entryLine})
         }
       }
     }
@@ -253,73 +347,75 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
 
   if (!sawVersion) problems.push({line: 1, message: `missing \`version: ${POLICY_FILE_VERSION}\``})
   if (!sawServers) problems.push({line: 1, message: 'missing `servers`'})
-  return {problems, servers}
+  return {problems, rules, servers}
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plan and apply
 
-/** One tool's change: to a level as a user's choice (`toSource: user`), or back to its seeded default (pruned). */
-export interface ApplyChange extends PolicyChange {
-  toSource: PolicySource
-}
-
-export interface ApplyPlan {
-  changes: ApplyChange[]
-  /** Entries (tool keys) in the file. */
+export interface ApplyPlan extends PolicyEditPlan {
+  /** Entries in the file: rules and server keys. */
   entries: number
   /** Servers in the file. */
   servers: number
-  /** Tools the file mentions that already had that level as a user's choice. */
-  unchanged: number
 }
 
 /**
- * Compare a parsed file with a config. Keys are matched within their server; an exact name wins over a glob, and
- * among globs the later in the file wins. Unknown servers and keys matching no tool are problems (with their line),
- * like a `policy set` pattern that matches nothing. `prune`: user choices in the file's servers that no key matches
- * go back to their seeded default. Servers absent from the file are never touched.
+ * What a parsed file asks of a config, as one edit. Under `servers`, an exact server and tool name with a level is a
+ * person's choice for that tool (an unknown server or tool is a problem, with its line); any glob, or an `at_most`,
+ * makes a rule `*:<server>:<tool>`. `rules` entries are rules as written. Overlaps resolve as everywhere: a choice
+ * beats any rule, then the most specific rule wins. `prune`: the rules become exactly the file's (when it has a
+ * `rules` key), and choices in the file's servers that it does not list go.
  */
-export function planPolicyApply(config: Config, parsed: ParsedPolicyFile, options: {prune?: boolean} = {}): {plan: ApplyPlan; problems: LineProblem[]} {
+export function editForPolicyFile(config: Config, parsed: ParsedPolicyFile, options: {prune?: boolean; reason: string}): {edit: PolicyEdit; problems: LineProblem[]} {
   const problems = [...parsed.problems]
-  const set: PolicyChange[] = []
-  const pruned: ResetChange[] = []
-  let unchanged = 0
-  let entries = 0
+  const rules: RuleInput[] = (parsed.rules ?? []).map(({atMost, level, line, pattern}) => ({atMost, line, pattern, permission: level}))
+  const choices: ChoiceInput[] = []
+  const clearChoices: {server: string; tool: string}[] = []
+  const known = () => {
+    const names = Object.keys(config.integrations).sort(compareNames)
+    return names.length > 0 && names.length <= 10 ? ` (known: ${names.join(', ')})` : ''
+  }
+
   for (const server of parsed.servers) {
-    entries += server.entries.length
-    const integration = config.integrations[server.name]
-    if (!integration) {
-      const known = Object.keys(config.integrations).sort(compareNames)
-      problems.push({line: server.line, message: `no integration named "${server.name}"${known.length > 0 && known.length <= 10 ? ` (known: ${known.join(', ')})` : ''}`})
-      continue
-    }
-
-    // Globs first, exact names after: with "last wins", an exact name then beats any glob wherever it is written.
-    const ordered = [...server.entries.filter((e) => isGlobPattern(e.key)), ...server.entries.filter((e) => !isGlobPattern(e.key))]
-    const assignments: PolicyAssignment[] = ordered.map((e) => ({level: e.level, pattern: qualifiedToolName(integration, e.key)}))
-    const plan = planAssignments(config, assignments, {server: server.name})
-    for (const [index, entry] of ordered.entries()) {
-      if (plan.hits[index] === 0) problems.push({line: entry.line, message: `"${entry.key}" matched no tool of "${server.name}"`})
-    }
-
-    set.push(...plan.changes)
-    unchanged += plan.unchanged
-    if (options.prune) {
-      const mentioned = compilePatterns(assignments.map((a) => a.pattern))
-      for (const tool of Object.values(integration.tools)) {
-        if (tool.policy.source !== 'user' || mentioned.matchesAny(qualifiedToolName(integration, tool.name))) continue
-        const change = resetChangeFor(integration, tool)
-        if (change) pruned.push(change)
+    const literal = !isGlobPattern(server.name)
+    const integration = literal && Object.hasOwn(config.integrations, server.name) ? config.integrations[server.name] : undefined
+    const chosen = new Set<string>()
+    for (const entry of server.entries) {
+      if (!literal || isGlobPattern(entry.key) || entry.atMost !== undefined) {
+        rules.push({atMost: entry.atMost, line: entry.line, pattern: `*:${server.name}:${entry.key}`, permission: entry.level})
+        continue
       }
+
+      if (!integration) {
+        problems.push({line: server.line, message: `no integration named "${server.name}"${known()}`})
+        continue
+      }
+
+      if (!Object.hasOwn(integration.tools, entry.key)) {
+        problems.push({line: entry.line, message: `"${entry.key}" is not a tool of "${server.name}" (a glob makes a rule that needs no tool yet)`})
+        continue
+      }
+
+      chosen.add(entry.key)
+      choices.push({line: entry.line, permission: entry.level!, reason: options.reason, server: server.name, tool: entry.key})
+    }
+
+    if (options.prune && integration) {
+      for (const tool of Object.values(integration.tools)) if (tool.choice && !chosen.has(tool.name)) clearChoices.push({server: server.name, tool: tool.name})
     }
   }
 
-  const changes: ApplyChange[] = [
-    ...set.map((c) => ({...c, toSource: 'user' as const})),
-    ...pruned.map(({class: _class, reason: _reason, ...c}) => ({...c, toSource: 'default' as const})),
-  ].sort((a, b) => compareNames(a.name, b.name))
-  return {plan: {changes, entries, servers: parsed.servers.length, unchanged}, problems}
+  // "no integration named" once per server, not once per entry.
+  const seen = new Set<string>()
+  const unique = problems.filter((p) => {
+    const key = `${p.line}\u0000${p.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+  rules.sort((a, b) => a.line! - b.line!)
+  return {edit: {choices, clearChoices, replaceRules: Boolean(options.prune && parsed.rules), rules}, problems: unique}
 }
 
 export interface ApplyResult extends ApplyPlan {
@@ -347,7 +443,7 @@ export async function readPolicyFile(file: string): Promise<string> {
 /**
  * Make the store match a policy file: parse, plan against the config under the store lock, apply in one update.
  * `text` is the file's content when it did not come from `file` (stdin). Every problem is reported, with its line,
- * before anything is written.
+ * before anything is written; so is every choice a ceiling refuses (exit 7).
  */
 export async function applyPolicyFile(
   ctx: Pick<Context, 'store'>,
@@ -357,28 +453,13 @@ export async function applyPolicyFile(
   const parsed = await parsePolicyFile(text, policyFormatFor(request.file, text))
   const display = request.file === '-' ? 'standard input' : request.file
   const reason = `set by policy file ${request.file === '-' ? '(stdin)' : path.basename(request.file)}`
-  return planAndApply(
-    ctx.store,
-    request.dryRun,
-    (config) => {
-      const {plan, problems} = planPolicyApply(config, parsed, {prune: request.prune})
-      const error = lineProblemsError(problems, display, 'See the format with `mcpctl policy export` and the tool names with `mcpctl tools list`.')
-      if (error) throw error
-      return {...plan, file: request.file, prune: Boolean(request.prune)}
-    },
-    (config, plan, now) => {
-      applyPolicyChanges(
-        config,
-        plan.changes.filter((c) => c.toSource === 'user'),
-        now,
-        reason,
-      )
-      const resets = plan.changes.filter((c) => c.toSource === 'default').map((c) => resetChangeFor(config.integrations[c.server], config.integrations[c.server].tools[c.tool]))
-      applyResets(
-        config,
-        resets.filter((c): c is ResetChange => c !== undefined),
-        now,
-      )
-    },
-  )
+  const entries = (parsed.rules?.length ?? 0) + parsed.servers.reduce((sum, server) => sum + server.entries.length, 0)
+  return planAndApply(ctx.store, request.dryRun, (config) => {
+    const {edit, problems} = editForPolicyFile(config, parsed, {prune: request.prune, reason})
+    const error = lineProblemsError(problems, display, 'See the format with `mcpctl policy export` and the tool names with `mcpctl tools list`.')
+    if (error) throw error
+    const {refused, ...plan} = planEdit(config, edit)
+    if (refused.length > 0) throw refusalError(refused, display)
+    return {...plan, entries, file: request.file, prune: Boolean(request.prune), servers: parsed.servers.length}
+  })
 }

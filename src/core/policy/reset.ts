@@ -1,55 +1,22 @@
-// `policy reset` and `policy apply --prune`: tools back to the policy seeding gives them (source `default`).
-// Seeding is re-run on the stored name, description and annotations, so a reset tool is exactly a freshly seeded one.
+// `policy reset`: people's choices go, and the tools resolve again without them — under the rules, else as seeding
+// gives them (seeding re-run on the stored name, description and annotations). Rules stay: `policy rules remove`.
 import {usageError} from '../errors.js'
 import {requireIntegration, type Context} from '../integrations.js'
-import {qualifiedToolName, type ToolOwner} from '../names.js'
-import type {Config, Tool} from '../store/schema.js'
+import {qualifiedToolName} from '../names.js'
+import type {Config} from '../store/schema.js'
+import {type PolicyEditPlan, planAndApply, planEdit} from './edit.js'
 import {compilePatterns} from './pattern.js'
-import type {ToolClass} from './permission.js'
-import {describeFilter, type PolicyChange, type ToolFilter, planAndApply} from './plan.js'
-import {seedPolicy} from './seed.js'
-
-/** A change back to the seeded default: `to` is the seeded level, `reason` the seed's reason. */
-export interface ResetChange extends PolicyChange {
-  class: ToolClass
-  reason: string
-}
-
-/** The reset of one tool, or undefined when it already has its seeded default (and nothing flags it as changed). */
-export function resetChangeFor(owner: ToolOwner, tool: Tool): ResetChange | undefined {
-  const seed = seedPolicy({annotations: tool.annotations, description: tool.description, name: tool.name})
-  const {permission, reason, source} = tool.policy
-  if (source === 'default' && permission === seed.permission && reason === seed.reason && tool.class === seed.class && !tool.changed) {
-    return undefined
-  }
-  return {
-    class: seed.class,
-    from: permission,
-    fromSource: source,
-    name: qualifiedToolName(owner, tool.name),
-    reason: seed.reason,
-    server: owner.name,
-    to: seed.permission,
-    tool: tool.name,
-  }
-}
-
-export interface ResetPlan {
-  changes: ResetChange[]
-  /** Tools matched that already had their seeded default. */
-  unchanged: number
-}
+import {describeFilter, type ToolFilter} from './plan.js'
 
 /**
  * With patterns: every matched tool (a pattern matching nothing is an error, as for `policy set`).
- * Without: every tool whose policy a person set (source `user`).
+ * Without: every tool with a person's choice.
  */
-export function planPolicyReset(config: Config, patterns: string[] = [], filter: Pick<ToolFilter, 'server'> = {}): ResetPlan {
+export function planPolicyReset(config: Config, patterns: string[] = [], filter: Pick<ToolFilter, 'server'> = {}): PolicyEditPlan {
   if (filter.server) requireIntegration(config, filter.server)
   const compiled = patterns.length > 0 ? compilePatterns(patterns) : undefined
   const hits = new Array<number>(patterns.length).fill(0)
-  const changes: ResetChange[] = []
-  let unchanged = 0
+  const clearChoices: {server: string; tool: string}[] = []
   for (const integration of Object.values(config.integrations)) {
     if (filter.server && integration.name !== filter.server) continue
     for (const tool of Object.values(integration.tools)) {
@@ -57,13 +24,11 @@ export function planPolicyReset(config: Config, patterns: string[] = [], filter:
         const matched = compiled.match(qualifiedToolName(integration, tool.name))
         if (matched.length === 0) continue
         for (const index of matched) hits[index]++
-      } else if (tool.policy.source !== 'user') {
+      } else if (!tool.choice) {
         continue
       }
 
-      const change = resetChangeFor(integration, tool)
-      if (change) changes.push(change)
-      else unchanged++
+      clearChoices.push({server: integration.name, tool: tool.name})
     }
   }
 
@@ -76,26 +41,11 @@ export function planPolicyReset(config: Config, patterns: string[] = [], filter:
     )
   }
 
-  changes.sort((a, b) => compareNames(a.name, b.name))
-  return {changes, unchanged}
+  const {refused: _none, ...plan} = planEdit(config, {clearChoices})
+  return plan
 }
 
-/** Apply planned resets inside a store update. A person acted, so a "definition changed" flag is cleared too. */
-export function applyResets(config: Config, changes: ResetChange[], now: string): number {
-  let applied = 0
-  for (const change of changes) {
-    const tool = config.integrations[change.server]?.tools[change.tool]
-    if (!tool) continue
-    tool.class = change.class
-    tool.policy = {permission: change.to, reason: change.reason, source: 'default', updatedAt: now}
-    delete tool.changed
-    applied++
-  }
-
-  return applied
-}
-
-export interface ResetResult extends ResetPlan {
+export interface ResetResult extends PolicyEditPlan {
   dryRun: boolean
 }
 
@@ -103,13 +53,5 @@ export async function resetPolicies(
   ctx: Pick<Context, 'store'>,
   request: {dryRun?: boolean; patterns?: string[]; server?: string},
 ): Promise<ResetResult> {
-  return planAndApply(
-    ctx.store,
-    request.dryRun,
-    (config) => planPolicyReset(config, request.patterns, {server: request.server}),
-    (config, plan, now) => applyResets(config, plan.changes, now),
-  )
+  return planAndApply(ctx.store, request.dryRun, (config) => planPolicyReset(config, request.patterns, {server: request.server}))
 }
-
-/** Code-point order: stable across machines and locales, which matters for files reviewed in pull requests. */
-export const compareNames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)

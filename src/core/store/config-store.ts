@@ -53,7 +53,22 @@ type RawConfig = Record<string, unknown>
  * Upgrades keyed by the version they upgrade from: MIGRATIONS[1] turns a version 1 file into version 2, and so on.
  * Each takes the parsed JSON before validation and returns it with `version` raised by one.
  */
-const MIGRATIONS: Record<number, (raw: RawConfig) => RawConfig> = {}
+const MIGRATIONS: Record<number, (raw: RawConfig) => RawConfig> = {
+  // 1 → 2: rules arrive, and a person's choice is kept apart from the resolved policy (which a ceiling may cap).
+  1(raw) {
+    const integrations = isPlainObject(raw.integrations) ? raw.integrations : {}
+    for (const integration of Object.values(integrations)) {
+      if (!isPlainObject(integration) || !isPlainObject(integration.tools)) continue
+      for (const tool of Object.values(integration.tools)) {
+        if (!isPlainObject(tool) || !isPlainObject(tool.policy) || tool.policy.source !== 'user') continue
+        const {permission, reason, updatedAt} = tool.policy
+        tool.choice = {permission, reason, updatedAt}
+      }
+    }
+
+    return {...raw, rules: [], version: 2}
+  },
+}
 
 /**
  * Names of definition files: integration names are user-chosen, so anything beyond [a-z0-9._-] is percent-encoded.

@@ -35,13 +35,39 @@ export const Auth = z.discriminatedUnion('type', [
 ])
 export type Auth = z.infer<typeof Auth>
 
+/**
+ * A tool's resolved permission: what the gateway and `tools call` read, kept current by policy/resolve.ts whenever
+ * rules, choices or tools change. `source` is the step that decided it; `rule` names the rule (or ceiling) when one did.
+ */
 export const Policy = z.object({
   permission: z.enum(PERMISSIONS),
   source: z.enum(POLICY_SOURCES),
   reason: z.string(),
+  rule: z.string().optional(),
   updatedAt: z.string(),
 })
 export type Policy = z.infer<typeof Policy>
+
+/** A person's choice for one tool (`policy set`, `--stdin`, a policy file): the first step of the resolution. */
+export const Choice = z.object({
+  permission: z.enum(PERMISSIONS),
+  reason: z.string(),
+  updatedAt: z.string(),
+})
+export type Choice = z.infer<typeof Choice>
+
+/**
+ * A rule: tools whose qualified name matches `pattern` get `permission` (unless a more specific rule or a person's
+ * choice decides), and/or can be no looser than `atMost` (a ceiling). The pattern is the rule's name: one rule per pattern.
+ */
+export const Rule = z
+  .object({
+    pattern: z.string().min(1),
+    permission: z.enum(PERMISSIONS).optional(),
+    atMost: z.enum(PERMISSIONS).optional(),
+  })
+  .refine((rule) => rule.permission !== undefined || rule.atMost !== undefined, {message: 'a rule needs a permission, a ceiling (atMost) or both'})
+export type Rule = z.infer<typeof Rule>
 
 export const Annotations = z
   .object({
@@ -64,6 +90,7 @@ export const Tool = z.object({
   /** What seeding concluded: read, write or unknown. */
   class: z.enum(TOOL_CLASSES),
   policy: Policy,
+  choice: Choice.optional(),
   /** Set when a re-sync found a different definition; cleared when a person sets the policy again. */
   changed: z.object({at: z.string(), previousFingerprint: z.string(), diff: z.string()}).optional(),
 })
@@ -91,6 +118,8 @@ export type Integration = z.infer<typeof Integration>
 
 export const Config = z.object({
   version: z.literal(STORE_VERSION),
+  /** Ordered: among equally specific rules matching a tool, the later one decides. */
+  rules: z.array(Rule),
   integrations: z.record(z.string(), Integration),
 })
 export type Config = z.infer<typeof Config>

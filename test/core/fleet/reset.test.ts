@@ -11,7 +11,7 @@ describe('policy reset and policy list', () => {
   beforeEach(async () => {
     fixture = await storeWith(helpdesk('acme'), helpdesk('globex'))
     ctx = {store: fixture.store}
-    await setPoliciesFromLines(ctx, {text: 'mcp:*:list_tickets disabled\nmcp:acme:delete_ticket auto\nmcp:acme:get_ticket auto'})
+    await setPoliciesFromLines(ctx, {text: 'mcp:acme:list_tickets disabled\nmcp:globex:list_tickets disabled\nmcp:acme:delete_ticket auto\nmcp:acme:get_ticket auto'})
   })
   afterEach(() => fixture.cleanup())
 

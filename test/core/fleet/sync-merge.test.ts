@@ -3,6 +3,7 @@ import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 
 import {diffDefinitions, formatDefinitionDiff} from '../../../src/core/definition-diff.js'
 import {setPoliciesFromLines} from '../../../src/core/policy/bulk.js'
+import {STORE_VERSION} from '../../../src/core/store/store-format.js'
 import {DEFINITION_CHANGED, mergeDiscovery, type ServerSync} from '../../../src/core/sync.js'
 import {fingerprintTool} from '../../../src/core/tool-record.js'
 import {definition, integration, storeWith, type StoreFixture} from './fixtures.js'
@@ -119,6 +120,6 @@ describe('merging a re-discovery into the store', () => {
       return mergeDiscovery(config, tx, 'acme', {definitions: original, facts: {transport: 'streamable-http'}, warnings: []}, 'now')
     })
     assert.equal(result.ok, false)
-    assert.deepEqual(await fixture.store.read(), {integrations: {}, version: 1})
+    assert.deepEqual(await fixture.store.read(), {integrations: {}, rules: [], version: STORE_VERSION})
   })
 })

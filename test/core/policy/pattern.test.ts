@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {McpctlError} from '../../../src/core/errors.js'
-import {compilePatterns, isGlobPattern} from '../../../src/core/policy/pattern.js'
+import {compareSpecificity, compilePatterns, isGlobPattern, patternSpecificity} from '../../../src/core/policy/pattern.js'
 
 describe('compilePatterns', () => {
   it('matches an exact name and nothing else', () => {
@@ -49,15 +49,22 @@ describe('compilePatterns', () => {
     assert.deepEqual(compilePatterns(['mcp:a:x|y*']).match('mcp:a:y'), [])
   })
 
-  it('rejects patterns that are not mcp:<server>:<tool>, naming them', () => {
-    for (const bad of ['get_ticket', 'acme:get_ticket', 'mcp:acme', 'mcp:a:b:c', 'mcx:a:b', '*:a:b', 'mcp::x', 'mcp:a:', '']) {
+  it('takes any kind of connection in the first segment: mcp, an app id, or a glob over them', () => {
+    assert.deepEqual(compilePatterns(['*:*:delete_*']).match('mcp:acme:delete_user'), [0])
+    assert.deepEqual(compilePatterns(['*:*:delete_*']).match('halopsa:acme:delete_ticket'), [0])
+    assert.deepEqual(compilePatterns(['halopsa:*:*']).match('halopsa:acme:list_tickets'), [0])
+    assert.deepEqual(compilePatterns(['halopsa:*:*']).match('mcp:acme:list_tickets'), [])
+  })
+
+  it('rejects patterns that are not <kind>:<connection>:<tool>, naming them', () => {
+    for (const bad of ['get_ticket', 'acme:get_ticket', 'mcp:acme', 'mcp:a:b:c', 'MCP:a:b', 'm_p:a:b', 'mcp::x', 'mcp:a:', '']) {
       assert.throws(
         () => compilePatterns(['mcp:ok:fine', bad]),
         (error: unknown) =>
           error instanceof McpctlError &&
           error.kind === 'usage' &&
           error.message.startsWith(`Pattern "${bad}" is not a tool pattern`) &&
-          error.hint === 'Patterns look like mcp:<server>:<tool>, e.g. mcp:acme:delete_* or mcp:*:list_*',
+          error.hint === 'Patterns look like mcp:<server>:<tool> or <app-id>:<connection>:<tool>, e.g. mcp:acme:delete_* or *:*:delete_*',
         bad,
       )
     }
@@ -97,5 +104,27 @@ describe('compilePatterns', () => {
     const deletes = names.filter((n) => n.includes(':delete_')).length
     assert.ok(matched >= deletes && deletes > 6000, `matched ${matched}`)
     assert.deepEqual(set.match('mcp:server3:get_thing_3'), [3])
+  })
+})
+
+describe('most specific', () => {
+  const rank = (patterns: string[]) =>
+    patterns
+      .map((pattern, order) => ({pattern, ...patternSpecificity(pattern), order}))
+      .sort((a, b) => compareSpecificity(b, a))
+      .map((p) => p.pattern)
+
+  it('orders by fewest wildcards, then the longest literal text, then the later one', () => {
+    assert.deepEqual(patternSpecificity('*:*:delete_*'), {literal: 9, wildcards: 3})
+    assert.deepEqual(patternSpecificity('mcp:acme:get_?'), {literal: 13, wildcards: 1})
+    assert.deepEqual(rank(['*:*:delete_*', 'mcp:acme:delete_ticket', 'mcp:*:delete_*', 'mcp:acme:*', 'mcp:acme:delete_*']), [
+      'mcp:acme:delete_ticket', // no wildcard
+      'mcp:acme:delete_*', // one, 16 literal characters
+      'mcp:acme:*', // one, 9
+      'mcp:*:delete_*', // two
+      '*:*:delete_*', // three
+    ])
+    // A tie in both: the later one.
+    assert.deepEqual(rank(['mcp:a*:run', 'mcp:b*:run']), ['mcp:b*:run', 'mcp:a*:run'])
   })
 })

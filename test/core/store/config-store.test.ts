@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 
 import {McpctlError} from '../../../src/core/errors.js'
 import {ConfigStore, definitionsFileName} from '../../../src/core/store/config-store.js'
-import {type Config, emptyConfig} from '../../../src/core/store/schema.js'
+import {type Config, emptyConfig, STORE_VERSION} from '../../../src/core/store/schema.js'
 import {integration, tool} from './fixtures/build.js'
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
@@ -61,6 +61,22 @@ describe('ConfigStore', () => {
     it('returns an empty config when the directory does not exist', async () => {
       assert.deepEqual(await store.read(), emptyConfig())
       assert.deepEqual(await store.readDefinitions('acme'), {})
+    })
+
+    it('migrates a version 1 store: no rules yet, and a person\'s policy becomes their choice', async () => {
+      const v1 = integration('acme', 2)
+      v1.tools.tool_0.policy = {permission: 'disabled', reason: 'set by user', source: 'user', updatedAt: '2026-01-02T00:00:00.000Z'}
+      delete (v1.tools.tool_0 as {choice?: unknown}).choice
+      await mkdir(store.dir, {recursive: true})
+      await writeFile(store.file, JSON.stringify({integrations: {acme: v1}, version: 1}), {mode: 0o600})
+      const read = await store.read()
+      assert.equal(read.version, STORE_VERSION)
+      assert.deepEqual(read.rules, [])
+      assert.deepEqual(read.integrations.acme.tools.tool_0.choice, {permission: 'disabled', reason: 'set by user', updatedAt: '2026-01-02T00:00:00.000Z'})
+      assert.equal(read.integrations.acme.tools.tool_0.policy.permission, 'disabled')
+      assert.equal(read.integrations.acme.tools.tool_1.choice, undefined)
+      await store.update(() => {})
+      assert.equal(JSON.parse(await readFile(store.file, 'utf8')).version, STORE_VERSION)
     })
 
     it('round-trips a config and returns the change value', async () => {
@@ -230,7 +246,8 @@ describe('ConfigStore', () => {
       integrations: {
         acme: {...integration('acme'), tools: {x: tool('x', `Leaks ${PLANTED} if echoed`)}},
       },
-      version: 1,
+      rules: [],
+      version: STORE_VERSION,
     })
 
     const cases: Array<{content: () => string; name: string; problem: RegExp}> = [
@@ -262,9 +279,9 @@ describe('ConfigStore', () => {
         problem: /integrations\.acme\.url: missing/,
       },
       {
-        content: () => JSON.stringify({...valid(), version: 2}),
+        content: () => JSON.stringify({...valid(), version: STORE_VERSION + 1}),
         name: 'a file from a newer mcpctl',
-        problem: /written by a newer mcpctl \(store version 2; this mcpctl reads up to 1\)/,
+        problem: new RegExp(`written by a newer mcpctl \\(store version ${STORE_VERSION + 1}; this mcpctl reads up to ${STORE_VERSION}\\)`),
       },
       {content: () => JSON.stringify({...valid(), version: undefined}), name: 'a file without a version', problem: /has no valid version field/},
     ]

@@ -31,7 +31,7 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
 
   it('policy set --stdin reports every bad line by number, exits 2 and writes nothing', async () => {
     const before = config()
-    const input = ['# fleet defaults', 'mcp:*:delete_* disabled', 'mcp:*:list_* sometimes', '', 'mcp:acme:nope_* auto', 'acme:get_ticket auto', 'mcp:globex:run_script'].join('\n')
+    const input = ['# fleet defaults', 'mcp:*:delete_* disabled', 'mcp:*:list_* sometimes', '', 'mcp:acme:nope auto', 'acme:get_ticket auto', 'mcp:globex:run_script'].join('\n')
     const human = await sandbox.run(['policy', 'set', '--stdin'], {input})
     assert.equal(human.code, 2)
     assert.match(human.stderr, /4 lines of input have problems; nothing was changed/)
@@ -49,19 +49,30 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
     assert.match(mixed.stderr, /from standard input, not[\s›]*arguments/)
   })
 
-  it('policy set --stdin applies every line as one change, later lines winning', async () => {
+  it('policy set --stdin applies every line as one change: globs as rules, exact names as choices, the most specific deciding', async () => {
     const input = 'mcp:*:delete_* disabled\nmcp:*:run_* disabled\n# one exception\nmcp:initech:delete_user approval_needed\n'
     const result = await sandbox.run(['policy', 'set', '--stdin', '--json'], {input})
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.json().changes.length, 9)
-    const after = await policies(['--source', 'user'])
-    assert.equal(Object.keys(after).length, 9)
+    assert.deepEqual(result.json().rules.map((r: {action: string; pattern: string}) => [r.action, r.pattern]), [
+      ['added', 'mcp:*:delete_*'],
+      ['added', 'mcp:*:run_*'],
+    ])
+    assert.deepEqual(await policies(['--source', 'user']), {'mcp:initech:delete_user': 'approval_needed/user'})
+    const after = await policies()
     assert.equal(after['mcp:initech:delete_user'], 'approval_needed/user')
-    assert.equal(after['mcp:acme:delete_user'], 'disabled/user')
+    assert.equal(after['mcp:acme:delete_user'], 'disabled/rule')
+    assert.equal(after['mcp:globex:run_script'], 'disabled/rule')
+
+    // The exact line beats the glob even written first; the glob then decides nothing on initech, and says so.
+    const reversed = await sandbox.run(['policy', 'set', '--stdin', '--dry-run'], {input: 'mcp:initech:delete_user approval_needed\nmcp:initech:delete_* disabled\n'})
+    assert.equal(reversed.code, 0, reversed.stderr)
+    assert.match(reversed.stderr, /Would add rule mcp:initech:delete_\* → disabled: matches 2 tools today, decides 1\./)
+    assert.match(reversed.stderr, /Would change 1 tool/)
   })
 
   it('policy list filters, policy reset puts user choices back to the seeded defaults', async () => {
-    await sandbox.run(['policy', 'set', 'mcp:acme:*', 'disabled'])
+    await sandbox.run(['policy', 'set', 'mcp:acme:*', 'disabled', '--server', 'acme'])
     assert.equal(Object.keys(await policies(['--source', 'user'])).length, 6)
     assert.deepEqual(Object.keys(await policies(['--server', 'acme', '--permission', 'disabled', '--source', 'user'])).length, 6)
     const unknown = await sandbox.run(['policy', 'list', '--server', 'nope'])
@@ -70,7 +81,7 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
     const dry = await sandbox.run(['policy', 'reset', 'mcp:acme:list_*', '--dry-run'])
     assert.equal(dry.code, 0, dry.stderr)
     assert.match(dry.stderr, /Would reset 1 tool/)
-    assert.match(dry.stdout, /^mcp:acme:list_tickets\tdisabled \(user\)\tauto\t/m)
+    assert.match(dry.stdout, /^mcp:acme:list_tickets\tdisabled \(user\)\tauto \(default\)$/m)
 
     const all = await sandbox.run(['policy', 'reset', '--json'])
     assert.equal(all.code, 0, all.stderr)
@@ -88,7 +99,8 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
     assert.equal(exported.code, 0, exported.stderr)
     const text = readFileSync(file, 'utf8')
     assert.match(text, /^# mcpctl policy — apply with: mcpctl policy apply -f /)
-    assert.match(text, /\nversion: 1\nservers:\n {2}acme:\n {4}delete_ticket: disabled\n {4}delete_user: disabled\n {4}list_tickets: approval_needed\n/)
+    // Rules as rules (not flattened into today's tools), choices per server.
+    assert.match(text, /\nversion: 1\nrules:\n {2}mcp:\*:delete_\*: disabled\nservers:\n {2}acme:\n {4}list_tickets: approval_needed\n {2}globex:\n {4}run_script: auto\n {2}initech: \{\}\n$/)
     assert.equal((await sandbox.run(['policy', 'export'])).stdout.replace(/apply -f \S+/, ''), text.replace(/apply -f \S+/, ''))
 
     const before = config()
@@ -99,9 +111,10 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
     assert.equal(config(), before, 'a round trip must not change the store')
 
     // Edit the file as a reviewer would: apply shows the plan, then nothing the second time.
-    writeFileSync(file, text.replace('run_script: auto', 'run_script: disabled').replace('  initech:\n', '  initech:\n    "get_*": disabled\n'))
+    writeFileSync(file, text.replace('run_script: auto', 'run_script: disabled').replace('  initech: {}\n', '  initech:\n    "get_*": disabled\n'))
     const pending = await sandbox.run(['policy', 'apply', '-f', file, '--dry-run'])
     assert.equal(pending.code, 6, pending.stderr)
+    assert.match(pending.stderr, /Would add rule \*:initech:get_\* → disabled: matches 1 tool today, decides 1\./)
     assert.match(pending.stderr, /Would change 2 tools/)
     assert.match(pending.stdout, /^mcp:globex:run_script\tauto \(user\)\tdisabled \(user\)$/m)
     assert.equal(config(), before)
@@ -138,7 +151,7 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
 
     const json = await sandbox.run(['policy', 'apply', '--json', '-f', write('bad.json', '{\n  "version": 1,\n  "servers": {\n    "acme": {\n      "nothing_here": "auto"\n    }\n  }\n}\n')])
     assert.equal(json.code, 2)
-    assert.deepEqual(json.json().error.problems, [{line: 5, message: '"nothing_here" matched no tool of "acme"'}])
+    assert.deepEqual(json.json().error.problems, [{line: 5, message: '"nothing_here" is not a tool of "acme" (a glob makes a rule that needs no tool yet)'}])
 
     const stdin = await sandbox.run(['policy', 'apply', '-f', '-', '--dry-run'], {input: 'version: 1\nservers:\n  acme:\n    get_ticket: auto\n'})
     assert.equal(stdin.code, 6, stdin.stderr)
@@ -155,13 +168,15 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
     )
     const results = await Promise.all(runs)
     for (const result of results) assert.equal(result.code, 0, result.stderr)
-    const after = await policies(['--source', 'user'])
+    const after = await policies()
     for (const server of servers) {
-      assert.equal(after[`mcp:${server}:delete_ticket`], 'disabled/user', server)
-      assert.equal(after[`mcp:${server}:delete_user`], 'disabled/user', server)
+      assert.equal(after[`mcp:${server}:delete_ticket`], 'disabled/rule', server)
+      assert.equal(after[`mcp:${server}:delete_user`], 'disabled/rule', server)
       assert.equal(after[`mcp:${server}:get_ticket`], 'approval_needed/user', server)
     }
 
-    assert.equal(Object.keys(after).length, 24)
+    assert.equal(Object.keys(await policies(['--source', 'user'])).length, 8)
+    const rules = await sandbox.run(['policy', 'rules', 'list', '--json'])
+    assert.equal(rules.json().length, 8, 'every process added its rule')
   })
 })

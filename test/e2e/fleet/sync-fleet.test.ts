@@ -93,7 +93,7 @@ describe('tools sync (CLI)', () => {
     const human = await sandbox.run(['tools', 'sync', 'acme'])
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, /^acme\tok\t1\t1\t2\t1\t$/m)
-    assert.match(human.stderr, /\+ mcp:acme:merge_tickets {2}seeded approval_needed/)
+    assert.match(human.stderr, /\+ mcp:acme:merge_tickets {2}approval_needed \(seeded\)/)
     assert.match(human.stderr, /- mcp:acme:old_report {2}removed with its default policy auto/)
     assert.match(human.stderr, /~ mcp:acme:get_ticket {2}definition changed; auto → approval_needed until someone sets it again\n {4}inputSchema\.properties\.purge: added \{"type":"boolean"\}/)
     assert.match(human.stderr, /~ mcp:acme:list_tickets {2}definition changed; keeps disabled\n {4}description: "Lists tickets\." → "Lists tickets, newest first\."/)

@@ -5,8 +5,11 @@ import {ExitCode, McpctlError} from './core/errors.js'
 import type {PolicyEditPlan} from './core/policy/edit.js'
 import {ConfigStore} from './core/store/config-store.js'
 import {SecretStore} from './core/store/secret-store.js'
-import {type Column, outputMode, type OutputMode, renderTable} from './ui/output.js'
+import {type Column, outputMode, type OutputMode, personPresent, renderTable} from './ui/output.js'
 import {inert, safeJson} from './ui/text.js'
+
+/** An McpctlError as `--json` prints it: `{error: {kind, exitCode, message, hint, …detail}}`. */
+export const errorJson = (err: McpctlError) => ({error: {kind: err.kind, exitCode: err.exitCode, message: err.message, hint: err.hint, ...err.detail}})
 
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true
@@ -37,9 +40,7 @@ export abstract class BaseCommand extends Command {
 
   /** Prompts only when a person is there: stdin and stdout are terminals, CI is unset, and no --json. */
   protected get canPrompt(): boolean {
-    const ci = process.env.CI
-    const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
-    return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !inCi && !this.jsonEnabled()
+    return personPresent(this.jsonEnabled())
   }
 
   protected table<Row>(rows: Row[], columns: Column<Row>[]): void {
@@ -69,9 +70,7 @@ export abstract class BaseCommand extends Command {
   }
 
   protected toErrorJson(err: unknown): unknown {
-    if (err instanceof McpctlError) {
-      return {error: {kind: err.kind, exitCode: err.exitCode, message: err.message, hint: err.hint, ...err.detail}}
-    }
+    if (err instanceof McpctlError) return errorJson(err)
 
     const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
     const message = err instanceof Error ? err.message : String(err)

@@ -39,6 +39,13 @@ export function outputMode(stream: {isTTY?: boolean} = process.stdout, env: Node
   return {colour: env.TERM !== 'dumb', tty}
 }
 
+/** A person is there to answer: stdin and stdout are terminals, `CI` is unset (or `0`/`false`), and no --json. */
+export function personPresent(json: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI
+  const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !inCi && !json
+}
+
 let chalkInstance: ChalkInstance | undefined
 
 /** chalk 5 reads neither NO_COLOR nor our decision, so its level is fixed here; basic colours suffice. */

@@ -28,7 +28,15 @@ export interface ChoiceInput {
 }
 
 export interface PolicyEdit {
-  /** Tools whose choice goes (and with it a pending "definition changed", since a person acted). */
+  /**
+   * Tools whose changed definition a person read and accepted (`tools accept`): the "definition changed" flag goes, the
+   * class is seeded again from the new definition, and the tool resolves again (its choice, if any, stays).
+   */
+  accept?: {server: string; tool: string}[]
+  /**
+   * Tools whose choice goes. A pending "definition changed" stays: going back to the defaults is not reading a possibly
+   * hostile new definition, so the tool stays approval_needed until someone sets it or accepts it.
+   */
   clearChoices?: {server: string; tool: string}[]
   choices?: ChoiceInput[]
   /** Patterns of rules to remove (the caller checks that they exist). */
@@ -208,6 +216,7 @@ export function planEdit(config: Config, edit: PolicyEdit): PolicyEditPlan & {re
   }
 
   const cleared = new Set((edit.clearChoices ?? []).map((c) => toolKey(c.server, c.tool)))
+  const accepted = new Set((edit.accept ?? []).map((c) => toolKey(c.server, c.tool)))
 
   const changes: ToolChange[] = []
   const dropped: DroppedChoice[] = []
@@ -219,13 +228,14 @@ export function planEdit(config: Config, edit: PolicyEdit): PolicyEditPlan & {re
       const key = toolKey(integration.name, tool.name)
       const choiceInput = setChoices.get(key)
       const clearing = cleared.has(key)
+      const accepting = accepted.has(key) && tool.changed !== undefined
       const matched = touchedList.length > 0 ? rulesMatching(touchedSet, integration, tool.name) : []
-      if (matched.length === 0 && !choiceInput && !clearing) continue
+      if (matched.length === 0 && !choiceInput && !clearing && !accepting) continue
 
       const name = qualifiedToolName(integration, tool.name)
       const decision = decisionFor(finalRules, integration, tool.name)
       let choice: Choice | undefined = clearing ? undefined : tool.choice
-      let clearChanged = clearing && tool.changed !== undefined
+      let clearChanged = accepting
       if (choiceInput) {
         if (ceilingForbids(decision.ceiling, choiceInput.permission)) {
           refused.push({atMost: decision.ceiling.atMost, ceiling: decision.ceiling.pattern, line: choiceInput.line, name, permission: choiceInput.permission})
@@ -264,7 +274,7 @@ export function planEdit(config: Config, edit: PolicyEdit): PolicyEditPlan & {re
         })
       }
 
-      const reclass = clearing ? seedPolicy({annotations: tool.annotations, description: tool.description, name: tool.name}).class : undefined
+      const reclass = clearing || accepting ? seedPolicy({annotations: tool.annotations, description: tool.description, name: tool.name}).class : undefined
       mutations.push({choice, clearChanged, policy: resolved, ...(reclass && reclass !== tool.class ? {reclass} : {}), server: integration.name, tool: tool.name})
     }
   }

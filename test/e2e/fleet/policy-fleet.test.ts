@@ -83,7 +83,16 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
     assert.match(dry.stderr, /Would reset 1 tool/)
     assert.match(dry.stdout, /^mcp:acme:list_tickets\tdisabled \(user\)\tauto \(default\)$/m)
 
-    const all = await sandbox.run(['policy', 'reset', '--json'])
+    // Without patterns every choice people made goes: without a terminal that needs --yes, and nothing changes.
+    const before = config()
+    const unconfirmed = await sandbox.run(['policy', 'reset', '--json'])
+    assert.equal(unconfirmed.code, 2)
+    assert.match(unconfirmed.json().error.message, /Confirmation to remove 6 choices people made/)
+    assert.match(unconfirmed.json().error.hint, /--yes/)
+    assert.equal(config(), before)
+    assert.equal((await sandbox.run(['policy', 'reset', '--dry-run', '--json'])).json().changes.length, 6, 'a dry run needs no confirmation')
+
+    const all = await sandbox.run(['policy', 'reset', '--yes', '--json'])
     assert.equal(all.code, 0, all.stderr)
     assert.equal(all.json().changes.length, 6)
     assert.deepEqual(await policies(['--source', 'user']), {})

@@ -170,4 +170,30 @@ describe('tools sync (CLI)', () => {
     const row = (await tools()).find((r) => r.name === 'mcp:acme:delete_ticket')
     assert.deepEqual([row?.permission, row?.source], ['disabled', 'user'])
   })
+
+  it('a changed tool stays approval_needed through policy reset until tools accept, which shows the diff', async () => {
+    assert.equal((await sandbox.run(['tools', 'sync', 'acme'])).code, 0)
+    acme.tools[1].description = 'Gets a ticket, or purges it when asked.'
+    assert.equal((await sandbox.run(['tools', 'sync', 'acme'])).code, 0)
+    const waiting = () => tools(['mcp:acme:get_ticket'])
+    assert.deepEqual((await waiting()).map((t) => [t.permission, t.changed]), [['approval_needed', true]])
+
+    const reset = await sandbox.run(['policy', 'reset', 'mcp:acme:get_ticket', '--json'])
+    assert.equal(reset.code, 0, reset.stderr)
+    assert.deepEqual((await waiting()).map((t) => [t.permission, t.changed]), [['approval_needed', true]], 'reset does not accept the new definition')
+
+    const unconfirmed = await sandbox.run(['tools', 'accept', 'mcp:acme:get_ticket'])
+    assert.equal(unconfirmed.code, 2)
+    assert.match(unconfirmed.stdout, /description: "Gets a ticket\." → "Gets a ticket, or purges it when asked\."/, 'the diff is shown before anything is asked')
+    assert.match(unconfirmed.stderr, /--yes/)
+    assert.deepEqual((await waiting()).map((t) => t.changed), [true])
+
+    const accepted = await sandbox.run(['tools', 'accept', 'mcp:acme:get_ticket', '--yes', '--json'])
+    assert.equal(accepted.code, 0, accepted.stderr)
+    assert.deepEqual(accepted.json().changes.map((c: {from: string; to: string; tool: string}) => [c.tool, c.from, c.to]), [['get_ticket', 'approval_needed', 'auto']])
+    assert.deepEqual((await waiting()).map((t) => [t.permission, t.changed]), [['auto', false]])
+    const again = await sandbox.run(['tools', 'accept', 'mcp:acme:get_ticket', '--yes', '--json'])
+    assert.equal(again.code, 2, 'nothing left to accept')
+    assert.match(again.json().error.message, /matched no tool whose definition changed/)
+  })
 })

@@ -2,9 +2,9 @@
 // policy. The connection's Source does the call; nothing here knows whether it is an MCP server or a catalog app.
 import {policyRefusal, usageError} from './errors.js'
 import {type Context, requireIntegration} from './integrations.js'
-import type {InteractiveAuthorization} from './oauth/authorize.js'
 import {parseQualifiedToolName, qualifiedToolName, TOOL_NAME_FORMS, toolPrefix} from './names.js'
 import type {Permission} from './policy/permission.js'
+import type {SourceCallOptions} from './sources/source.js'
 
 export interface ToolCallRequest {
   args: Record<string, unknown>
@@ -39,12 +39,12 @@ export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string)
   return {permission, server: parsed.connection, tool: parsed.tool}
 }
 
-/** Call after `resolveToolCall` (and approval, when the permission is approval_needed). */
-export async function callTool(
-  ctx: Context,
-  request: ToolCallRequest & {approved: boolean},
-  options: {authorization?: InteractiveAuthorization; signal?: AbortSignal} = {},
-): Promise<ToolCallResult> {
+/**
+ * Call after `resolveToolCall` (and approval, when the permission is approval_needed). `signal` cancels the call at
+ * the connection too, `timeoutMs` is its deadline, `pool` keeps the connection open for later calls, and `elicit`
+ * answers the connection's own questions during the call.
+ */
+export async function callTool(ctx: Context, request: ToolCallRequest & {approved: boolean}, options: SourceCallOptions = {}): Promise<ToolCallResult> {
   const {permission, server, tool} = await resolveToolCall(ctx, request.name)
   if (permission === 'approval_needed' && !request.approved) {
     throw policyRefusal(`${request.name} needs approval before each call.`, 'Pass --yes to approve this call.')

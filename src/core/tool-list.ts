@@ -1,4 +1,5 @@
 // The rows of `tools list`: every tool of every connection by its qualified name (names.ts) with its policy.
+import {gatewayNamesOf} from './gateway/names.js'
 import {qualifiedToolName} from './names.js'
 import {compilePatterns} from './policy/pattern.js'
 import type {Permission, PolicySource, ToolClass} from './policy/permission.js'
@@ -8,6 +9,8 @@ export interface ToolRow {
   changed: boolean
   class: ToolClass
   description: string
+  /** The name under which `mcpctl gateway` offers it to agents. */
+  gatewayName: string
   name: string
   permission: Permission
   reason: string
@@ -29,6 +32,7 @@ export interface ToolListFilter {
 export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[] {
   const rows: ToolRow[] = []
   const patterns = filter.patterns?.length ? compilePatterns(filter.patterns) : undefined
+  const gatewayNames = gatewayNamesOf(config)
   const servers = filter.server ? [filter.server] : Object.keys(config.integrations).sort()
   for (const server of servers) {
     const integration = config.integrations[server]
@@ -42,6 +46,7 @@ export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[
         changed: Boolean(tool.changed),
         class: tool.class,
         description: tool.description,
+        gatewayName: gatewayNames.get(name)!,
         name,
         permission: tool.policy.permission,
         reason: tool.policy.reason,

@@ -6,10 +6,21 @@ import type {InteractiveAuthorization} from '../oauth/authorize.js'
 import type {TokenRevocation} from '../oauth/revoke.js'
 import type {ToolDefinition} from '../store/config-store.js'
 import type {Integration, McpIntegration} from '../store/schema.js'
+import type {ConnectionPool} from './connection-pool.js'
+
+/** A question a connection asks the person during a call (an MCP server's `elicitation/create`), and the answer. */
+export type ElicitationHandler = (
+  request: {[key: string]: unknown; message: string},
+  signal: AbortSignal,
+) => Promise<{action: 'accept' | 'cancel' | 'decline'; content?: Record<string, unknown>}>
 
 export interface SourceCallOptions {
   /** How to run a browser flow if the connection needs one (an MCP scope step-up); absent where none may run. */
   authorization?: InteractiveAuthorization
+  /** Answers the connection's own questions during the call; without it, none are offered (MCP: no elicitation capability). */
+  elicit?: ElicitationHandler
+  /** Keep connections open for later calls (the gateway); without it, each call opens and closes its own. */
+  pool?: ConnectionPool
   /** Cancels the work (Ctrl-C, a deadline). */
   signal?: AbortSignal
   /** Per-request timeout. */

@@ -1,7 +1,8 @@
 // The config store: one JSON file (plus per-integration tool definitions), changed only under a cross-process lock.
 // Not `conf`: it takes no lock, pulls ajv onto the start-up path, and some versions quote a broken file in errors.
 import {createHash} from 'node:crypto'
-import {readFile, unlink} from 'node:fs/promises'
+import type {BigIntStats} from 'node:fs'
+import {readFile, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {McpctlError} from '../errors.js'
@@ -34,6 +35,12 @@ export interface StoreTransaction {
 }
 
 export type ConfigStoreOptions = {
+  /**
+   * Keep the last snapshot and return it while the file is unchanged (same inode, size, mtime and ctime), so a
+   * long-running reader (the gateway) reads the store at every call for the price of one stat. Snapshots are then
+   * shared: callers must not modify what `read()` returns. `update()` always reads the file itself.
+   */
+  cacheReads?: boolean
   /** How old an unrefreshed lock must be before it counts as abandoned (default 10 s, or `MCPCTL_LOCK_STALE_MS`; at least 2 s). */
   lockStaleMs?: number
 }
@@ -86,10 +93,13 @@ const DEFINITIONS_TEMP = /\.json\.\d+$/
 export class ConfigStore {
   readonly dir: string
   private readonly staleMs: number
+  private readonly cacheReads: boolean
+  private cached?: {config: Config; identity: string}
 
   constructor(dir: string, options: ConfigStoreOptions = {}) {
     this.dir = dir
     this.staleMs = lockStaleMs(options.lockStaleMs)
+    this.cacheReads = options.cacheReads ?? false
   }
 
   /** Path of the config file. */
@@ -111,6 +121,16 @@ export class ConfigStore {
 
   /** A validated snapshot (empty config when no file exists). Throws McpctlError('error') naming the problem for a corrupt file. */
   async read(): Promise<Config> {
+    if (!this.cacheReads) return this.readFile()
+    // Taken before reading: a change between the stat and the read only makes the next call read again.
+    const identity = fileIdentity(await stat(this.file, {bigint: true}).catch(() => undefined))
+    if (this.cached?.identity === identity) return this.cached.config
+    const config = await this.readFile()
+    this.cached = {config, identity}
+    return config
+  }
+
+  private async readFile(): Promise<Config> {
     const content = await readIfExists(this.file, 'config file')
     if (content === undefined) return emptyConfig()
     const known = await readFile(this.validatedDigestFile, 'utf8').catch(() => undefined)
@@ -146,7 +166,7 @@ export class ConfigStore {
       await removeLeftoverTempFiles(this.dir, tempFilePattern(VALIDATED_DIGEST_FILE_NAME))
       await removeLeftoverTempFiles(this.definitionsDir, DEFINITIONS_TEMP)
 
-      const config = await this.read()
+      const config = await this.readFile()
       const pending = new Map<string, Record<string, ToolDefinition> | null>()
       let limited: Set<string> | undefined
       let open = true
@@ -215,6 +235,10 @@ export class ConfigStore {
     })
   }
 }
+
+/** Every write replaces the file (write-file-atomic renames a new one over it), so the inode alone changes each time; the rest guards hand edits. */
+const fileIdentity = (stats: BigIntStats | undefined) =>
+  stats ? `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}` : 'missing'
 
 function validatedDigest(content: Buffer): string {
   return `${SCHEMA_REVISION}:${createHash('sha256').update(content).digest('hex')}`

@@ -5,7 +5,7 @@ import {type OAuthClientProvider, UnauthorizedError} from '@modelcontextprotocol
 import {Client} from '@modelcontextprotocol/sdk/client/index.js'
 import {SSEClientTransport, SseError} from '@modelcontextprotocol/sdk/client/sse.js'
 import {StreamableHTTPClientTransport, StreamableHTTPError} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import {ErrorCode, McpError} from '@modelcontextprotocol/sdk/types.js'
+import {type ElicitRequest, ElicitRequestSchema, type ElicitResult, ErrorCode, McpError} from '@modelcontextprotocol/sdk/types.js'
 import {AjvJsonSchemaValidator} from '@modelcontextprotocol/sdk/validation/ajv'
 import type {JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator} from '@modelcontextprotocol/sdk/validation/types.js'
 
@@ -20,6 +20,9 @@ export type Credentials =
   | {name: string; type: 'header'; value: string}
   | {provider: OAuthClientProvider; type: 'oauth'}
   | {type: 'none'}
+
+/** Answers a server's `elicitation/create` during a call (the gateway passes it to the agent's client). */
+export type ElicitationHandler = (params: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>
 
 export interface Session {
   client: Client
@@ -40,17 +43,30 @@ const LEGACY_FALLBACK_STATUSES = new Set([400, 404, 405])
  */
 export async function openSession(
   url: URL,
-  options: {credentials: Credentials; signal?: AbortSignal; timeoutMs?: number; transport?: Transport},
+  options: {
+    credentials: Credentials
+    /** Offer form elicitation to the server and answer it with this; without it, mcpctl declares no elicitation. */
+    elicitation?: ElicitationHandler
+    /** Cap on each response body (default MAX_RESPONSE_BYTES). */
+    maxResponseBytes?: number
+    signal?: AbortSignal
+    timeoutMs?: number
+    transport?: Transport
+  },
 ): Promise<Session> {
   const timeoutMs = options.timeoutMs ?? SESSION_TIMEOUT_MS
-  const {credentials} = options
+  const {credentials, elicitation} = options
   const requestInit: RequestInit = {headers: credentialHeaders(credentials)}
   const authProvider = credentials.type === 'oauth' ? credentials.provider : undefined
-  const fetch = guardedFetch({signal: options.signal, timeoutMs})
+  const fetch = guardedFetch({maxBytes: options.maxResponseBytes, signal: options.signal, timeoutMs})
   const requestOptions = {signal: options.signal, timeout: timeoutMs}
 
   const connect = async (kind: Transport): Promise<Session> => {
-    const client = new Client(MCPCTL_CLIENT_INFO, {jsonSchemaValidator: new DeferredSchemaValidator()})
+    const client = new Client(MCPCTL_CLIENT_INFO, {
+      capabilities: elicitation ? {elicitation: {form: {}}} : {},
+      jsonSchemaValidator: new DeferredSchemaValidator(),
+    })
+    if (elicitation) client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicitation(request.params, extra.signal))
     // Both transports add `requestInit.headers` to every request they make (SSE: the GET stream and each POST).
     const transport =
       kind === 'sse'

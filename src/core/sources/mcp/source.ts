@@ -3,10 +3,9 @@
 import {McpctlError} from '../../errors.js'
 import type {Context} from '../../integrations.js'
 import {parseServerUrl} from '../../net/endpoint.js'
-import type {InteractiveAuthorization} from '../../oauth/authorize.js'
 import type {Auth, McpIntegration} from '../../store/schema.js'
-import type {Source} from '../source.js'
-import type {Credentials, Session} from './session.js'
+import type {Source, SourceCallOptions} from '../source.js'
+import type {Credentials, ElicitationHandler, Session} from './session.js'
 
 /** The credentials of a static-auth integration (OAuth goes through OAuthConnection in withSession). */
 async function staticCredentials(ctx: Context, auth: Exclude<Auth, {type: 'oauth'}>): Promise<Credentials> {
@@ -18,20 +17,30 @@ async function staticCredentials(ctx: Context, auth: Exclude<Auth, {type: 'oauth
 /**
  * Open a session with a stored MCP integration and run `work` in it, for every auth type. OAuth tokens are refreshed
  * before use and on a 401 (under a cross-process lock), and a scope step-up runs in the browser only when
- * `authorization` says a browser flow may run here.
+ * `authorization` says a browser flow may run here. With a pool, the session is the pooled one (opened on first use).
  */
-export async function withSession<T>(
-  ctx: Context,
-  integration: McpIntegration,
-  work: (session: Session) => Promise<T>,
-  options: {authorization?: InteractiveAuthorization; signal?: AbortSignal; timeoutMs?: number} = {},
-): Promise<T> {
+export async function withSession<T>(ctx: Context, integration: McpIntegration, work: (session: Session) => Promise<T>, options: SourceCallOptions = {}): Promise<T> {
   const {openSession} = await import('./session.js')
   // Stored URLs were checked when added; plain http is only ever stored for loopback hosts added with --allow-http,
   // and parseServerUrl still refuses it for any other host.
   const url = parseServerUrl(integration.url, {allowHttp: true})
+  const elicitation = options.elicit as ElicitationHandler | undefined
+  if (options.pool) {
+    const {SessionPool} = await import('./session-pool.js')
+    const pool = options.pool.state('mcp', () => new SessionPool())
+    // Pooled sessions outlive the call: no call's signal belongs on them (each request carries its own).
+    const identity = JSON.stringify([integration.url, integration.transport, {...integration.auth, expiresAt: undefined, scopes: undefined}])
+    const open = (credentials: Credentials) =>
+      openSession(url, {credentials, elicitation: pool.elicitationFor(integration.name), maxResponseBytes: pool.maxResponseBytes, timeoutMs: options.timeoutMs, transport: integration.transport})
+    const {auth} = integration
+    if (auth.type !== 'oauth') return pool.use(integration.name, identity, async () => open(await staticCredentials(ctx, auth)), work, {elicit: elicitation})
+    const {OAuthConnection} = await import('../../oauth/connection.js')
+    const connection = await pool.oauth(integration.name, identity, () => OAuthConnection.open({ctx, name: integration.name}))
+    return connection.run(() => pool.use(integration.name, identity, () => open({provider: connection.provider, type: 'oauth'}), work, {elicit: elicitation}))
+  }
+
   const once = async (credentials: Credentials) => {
-    const session = await openSession(url, {credentials, signal: options.signal, timeoutMs: options.timeoutMs, transport: integration.transport})
+    const session = await openSession(url, {credentials, elicitation, signal: options.signal, timeoutMs: options.timeoutMs, transport: integration.transport})
     try {
       return await work(session)
     } finally {
@@ -74,7 +83,9 @@ export const mcpSource: Source<McpIntegration> = {
       ctx,
       integration,
       async (session) => {
-        const result = await session.client.callTool({arguments: call.args, name: call.tool}, undefined, session.requestOptions)
+        // A pooled session is shared: the call's own signal and deadline go on its request.
+        const requestOptions = options.pool ? {signal: options.signal, timeout: options.timeoutMs} : session.requestOptions
+        const result = await session.client.callTool({arguments: call.args, name: call.tool}, undefined, requestOptions)
         return {
           content: Array.isArray(result.content) ? result.content : [],
           isError: result.isError === true,

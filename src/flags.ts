@@ -31,3 +31,10 @@ export const oauthFlags = {
   scope: Flags.string({description: 'OAuth scopes to request, space-separated (default: what the server advertises).', helpValue: 'SCOPES'}),
   timeout: Flags.integer({default: 300, description: 'Seconds to wait for the browser to come back.', min: 1}),
 }
+
+/** The gateway's scope, shared by `gateway` and `gateway install`. */
+export const gatewayOnly = Flags.string({
+  description: 'Offer only tools matching these names or globs (mcp:<server>:<tool>; repeat the flag for more). Calls outside are refused.',
+  helpValue: 'PATTERN',
+  multiple: true,
+})

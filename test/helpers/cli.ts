@@ -18,6 +18,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /** Working directory (default: this process's). */
+  cwd?: string
   env?: Record<string, string | undefined>
   input?: string
   timeoutMs?: number
@@ -39,7 +41,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = {...process.env, CI: 'true', FORCE_COLOR: undefined, ...options.env}
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
-    const child = spawn(process.execPath, [BIN, ...args], {env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))

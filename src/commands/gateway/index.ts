@@ -43,7 +43,7 @@ Every call is written to the audit log (\`mcpctl audit\`).`
     const {ConfigStore} = await import('../../core/store/config-store.js')
     const {AuditLog} = await import('../../core/store/audit-log.js')
     const {ApprovalQueue} = await import('../../core/gateway/approval-queue.js')
-    const {SessionPool} = await import('../../core/mcp/session-pool.js')
+    const {ConnectionPool} = await import('../../core/sources/connection-pool.js')
     const {Gateway: GatewayCore} = await import('../../core/gateway/gateway.js')
     // The store is read at every call; cached reads cost one stat while it is unchanged.
     const store = new ConfigStore(this.configDir, {cacheReads: true})
@@ -55,7 +55,7 @@ Every call is written to the audit log (\`mcpctl audit\`).`
       callTimeoutMs: flags['call-timeout'] * 1000,
       ctx: {secrets: this.secrets, store},
       notice: (message) => this.note(message),
-      pool: new SessionPool(),
+      pool: new ConnectionPool(),
       queue: new ApprovalQueue(this.configDir),
       scope,
     })

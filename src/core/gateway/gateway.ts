@@ -5,10 +5,10 @@ import {createHash, randomBytes} from 'node:crypto'
 
 import {McpctlError} from '../errors.js'
 import type {Context} from '../integrations.js'
-import type {SessionPool} from '../mcp/session-pool.js'
-import type {ElicitationHandler} from '../mcp/session.js'
-import {printable} from '../mcp/untrusted.js'
+import {printable} from '../net/untrusted.js'
 import type {PatternSet} from '../policy/pattern.js'
+import type {ConnectionPool} from '../sources/connection-pool.js'
+import type {ElicitationHandler} from '../sources/source.js'
 import type {AuditDecision, AuditEntry, AuditLog, AuditOutcome} from '../store/audit-log.js'
 import {callTool} from '../tool-call.js'
 import {canonicalJson} from '../tool-record.js'
@@ -30,7 +30,7 @@ export interface GatewayOptions {
   audit: AuditLog
   callTimeoutMs?: number
   ctx: Context
-  pool: SessionPool
+  pool: ConnectionPool
   queue: ApprovalQueue
   scope?: PatternSet
   /** Things a person running the gateway should know (a call waits for approval); never sent to the agent. */
@@ -261,7 +261,7 @@ export class Gateway {
       const reason = reasonOf(error)
       if (call.signal.aborted) return {outcome: 'upstream_error', reason: 'cancelled by the client', result: refusal('Cancelled.')}
       // The core refuses a tool that became disabled after admission; the agent hears the same as for any refusal.
-      if (error instanceof McpctlError && error.kind === 'usage') return {outcome: 'not_called', reason, result: refusal(`Tool "${call.name}" is not available.`)}
+      if (error instanceof McpctlError && (error.kind === 'usage' || error.kind === 'policy')) return {outcome: 'not_called', reason, result: refusal(`Tool "${call.name}" is not available.`)}
       return {outcome: 'upstream_error', reason, result: refusal(`${call.name} failed: ${reason}`)}
     }
   }

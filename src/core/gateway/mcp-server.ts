@@ -18,7 +18,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server'
 
-import {MCPCTL_CLIENT_INFO} from '../mcp/version.js'
+import {MCPCTL_CLIENT_INFO} from '../sources/mcp/version.js'
 import type {ClientChannel, ElicitAnswer, Gateway, GatewayState} from './gateway.js'
 import {listPage} from './tool-view.js'
 

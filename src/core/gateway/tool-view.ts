@@ -63,7 +63,7 @@ export class ToolViews {
       const integration = config.integrations[server]
       let definitions: Record<string, ToolDefinition> | undefined
       for (const toolName of Object.keys(integration.tools).sort()) {
-        const qualified = qualifiedToolName(server, toolName)
+        const qualified = qualifiedToolName(integration, toolName)
         if (!admit(config, this.scope, qualified).allowed) continue
         definitions ??= await this.store.readDefinitions(server).catch(() => ({}))
         const tool = integration.tools[toolName]

@@ -8,7 +8,7 @@ import type {AddressInfo, Socket} from 'node:net'
 import {Server} from '@modelcontextprotocol/sdk/server/index.js'
 import {SSEServerTransport} from '@modelcontextprotocol/sdk/server/sse.js'
 import {StreamableHTTPServerTransport} from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import {CallToolRequestSchema, ListToolsRequestSchema} from '@modelcontextprotocol/sdk/types.js'
+import {CallToolRequestSchema, ElicitResultSchema, ListToolsRequestSchema} from '@modelcontextprotocol/sdk/types.js'
 
 import {testCa, trustTestCaInProcess} from './ca.js'
 
@@ -192,6 +192,11 @@ export interface McpServerOptions extends HttpServerOptions {
   serverInfo?: {name: string; version: string}
   /** Streamable HTTP without sessions (a new server per request, no `mcp-session-id`). */
   stateless?: boolean
+  /**
+   * Answers tools/call instead of the echo; `ask` sends the client an `elicitation/create` during the call (a vendor's
+   * own confirmation step) and resolves with the client's answer.
+   */
+  call?: (request: {arguments: Record<string, unknown>; name: string}, ask: (params: Record<string, unknown>) => Promise<unknown>) => Promise<unknown>
   /** Bearer token (default `test-token`). */
   token?: string
   /** Tools to list. Read on every tools/list: mutate the array (or use `setTools`) to change what the server offers. */
@@ -254,7 +259,11 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Te
     const server = new Server(options.serverInfo ?? {name: 'mcpctl-test-server', version: '1.0.0'}, {capabilities: {tools: {listChanged: true}}})
     // Results are not validated by the SDK server: hostile tool lists go out as given.
     server.setRequestHandler(ListToolsRequestSchema, (request) => listPage(request.params?.cursor) as never)
-    server.setRequestHandler(CallToolRequestSchema, (request) => echoResult(request.params.name, request.params.arguments ?? {}))
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+      if (!options.call) return echoResult(request.params.name, request.params.arguments ?? {})
+      const ask = (params: Record<string, unknown>) => extra.sendRequest({method: 'elicitation/create', params} as never, ElicitResultSchema)
+      return options.call({arguments: request.params.arguments ?? {}, name: request.params.name}, ask) as never
+    })
     return server
   }
 

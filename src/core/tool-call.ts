@@ -5,6 +5,7 @@ import {type Context, requireIntegration} from './integrations.js'
 import {parseQualifiedToolName, qualifiedToolName, TOOL_NAME_FORMS, toolPrefix} from './names.js'
 import type {Permission} from './policy/permission.js'
 import type {SourceCallOptions} from './sources/source.js'
+import type {Config, Integration, Tool} from './store/schema.js'
 
 export interface ToolCallRequest {
   args: Record<string, unknown>
@@ -19,11 +20,11 @@ export interface ToolCallResult {
   structuredContent?: unknown
 }
 
-/** The tool and its permission, or a usage error; the caller asks for approval before `callTool` when it is needed. */
-export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string): Promise<{permission: Permission; server: string; tool: string}> {
+/** The connection and the tool a qualified name designates, or a usage error that says what exists. */
+export function requireTool(config: Config, name: string): {integration: Integration; tool: Tool} {
   const parsed = parseQualifiedToolName(name)
   if (!parsed) throw usageError(`"${name}" is not a tool name.`, `Tool names look like ${TOOL_NAME_FORMS}; see \`mcpctl tools list\`.`)
-  const integration = requireIntegration(await ctx.store.read(), parsed.connection)
+  const integration = requireIntegration(config, parsed.connection)
   const expected = qualifiedToolName(integration, parsed.tool)
   if (parsed.prefix !== toolPrefix(integration)) {
     throw usageError(`"${name}" is not a tool name of "${parsed.connection}".`, `Its tools are named ${toolPrefix(integration)}:${parsed.connection}:<tool>, e.g. ${expected}.`)
@@ -31,12 +32,18 @@ export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string)
 
   const tool = Object.hasOwn(integration.tools, parsed.tool) ? integration.tools[parsed.tool] : undefined
   if (!tool) throw usageError(`${name} is not a known tool of "${parsed.connection}".`, `See \`mcpctl tools list --server ${parsed.connection}\`, or re-discover with \`mcpctl tools sync ${parsed.connection}\`.`)
+  return {integration, tool}
+}
+
+/** The tool and its permission, or a usage error; the caller asks for approval before `callTool` when it is needed. */
+export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string): Promise<{permission: Permission; server: string; tool: string}> {
+  const {integration, tool} = requireTool(await ctx.store.read(), name)
   const {permission} = tool.policy
   if (permission === 'disabled') {
     throw policyRefusal(`${name} is disabled by policy.`, `Allow it with \`mcpctl policy set ${name} approval_needed\` (or auto).`)
   }
 
-  return {permission, server: parsed.connection, tool: parsed.tool}
+  return {permission, server: integration.name, tool: tool.name}
 }
 
 /**

@@ -3,7 +3,7 @@ import {gatewayNamesOf} from './gateway/names.js'
 import {qualifiedToolName} from './names.js'
 import {compilePatterns} from './policy/pattern.js'
 import type {Permission, PolicySource, ToolClass} from './policy/permission.js'
-import type {Config} from './store/schema.js'
+import type {Config, Integration, Tool} from './store/schema.js'
 
 export interface ToolRow {
   changed: boolean
@@ -29,6 +29,23 @@ export interface ToolListFilter {
   server?: string
 }
 
+/** One tool as `tools list` shows it (and `tools show` starts from); `gatewayName` from `gatewayNamesOf(config)`. */
+export function toolRow(integration: Integration, tool: Tool, gatewayName: string): ToolRow {
+  return {
+    changed: Boolean(tool.changed),
+    class: tool.class,
+    description: tool.description,
+    gatewayName,
+    name: qualifiedToolName(integration, tool.name),
+    permission: tool.policy.permission,
+    reason: tool.policy.reason,
+    ...(tool.policy.rule === undefined ? {} : {rule: tool.policy.rule}),
+    server: integration.name,
+    source: tool.policy.source,
+    tool: tool.name,
+  }
+}
+
 export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[] {
   const rows: ToolRow[] = []
   const patterns = filter.patterns?.length ? compilePatterns(filter.patterns) : undefined
@@ -42,19 +59,7 @@ export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[
       if (filter.changed && !tool.changed) continue
       const name = qualifiedToolName(integration, tool.name)
       if (patterns && !patterns.matchesAny(name)) continue
-      rows.push({
-        changed: Boolean(tool.changed),
-        class: tool.class,
-        description: tool.description,
-        gatewayName: gatewayNames.get(name)!,
-        name,
-        permission: tool.policy.permission,
-        reason: tool.policy.reason,
-        ...(tool.policy.rule === undefined ? {} : {rule: tool.policy.rule}),
-        server,
-        source: tool.policy.source,
-        tool: tool.name,
-      })
+      rows.push(toolRow(integration, tool, gatewayNames.get(name)!))
     }
   }
 

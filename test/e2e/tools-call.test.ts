@@ -1,5 +1,7 @@
 // `tools call` through the real CLI: the policy decides, the stored credential is sent, the result is printed.
 import assert from 'node:assert/strict'
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
 
 import {testCa} from '../helpers/ca.js'
 import {cliSandbox} from '../helpers/cli.js'
@@ -64,6 +66,27 @@ describe('tools call (CLI)', function () {
     assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '{bad'])).code, 2)
     assert.equal((await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '[1]'])).code, 2)
     assert.equal(calls().length, 0)
+  })
+
+  it('takes the arguments from a file (--args @file) or from standard input (--args -)', async () => {
+    const file = path.join(sandbox.dir, 'args.json')
+    writeFileSync(file, '{\n  "company": "from-file"\n}\n')
+    const fromFile = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', `@${file}`, '--json'])
+    assert.equal(fromFile.code, 0, fromFile.stderr)
+    assert.deepEqual((calls().at(-1)?.body as {params: unknown}).params, {arguments: {company: 'from-file'}, name: 'list_tickets'})
+
+    const fromStdin = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '-', '--json'], {input: '{"company": "from-stdin"}'})
+    assert.equal(fromStdin.code, 0, fromStdin.stderr)
+    assert.deepEqual((calls().at(-1)?.body as {params: unknown}).params, {arguments: {company: 'from-stdin'}, name: 'list_tickets'})
+
+    const missing = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '@/nonexistent/args.json', '--json'])
+    assert.equal(missing.code, 2)
+    assert.match(missing.json().error.message, /cannot read \/nonexistent\/args\.json \(no such file\)/)
+    const bad = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--args', '-', '--json'], {input: '{bad'})
+    assert.equal(bad.code, 2)
+    assert.match(bad.json().error.message, /--args - is not valid JSON/)
+    assert.match(bad.json().error.hint, /mcpctl tools show mcp:hd:list_tickets/)
+    assert.equal(calls().length, 2)
   })
 
   it('fails with the auth exit code when the referenced variable is unset', async () => {

@@ -16,19 +16,27 @@ Exits 7 (kind policy) when the policy refuses the call, 1 when the tool reports 
     '<%= config.bin %> <%= command.id %> mcp:helpdesk:list_tickets',
     `<%= config.bin %> <%= command.id %> mcp:helpdesk:create_ticket --args '{"summary":"Printer on fire"}' --yes`,
     `<%= config.bin %> <%= command.id %> mcp:helpdesk:get_ticket --args '{"id":42}' --json | jq .content`,
+    '<%= config.bin %> <%= command.id %> mcp:helpdesk:create_ticket --args @ticket.json --yes',
+    `jq -n '{id: 42}' | <%= config.bin %> <%= command.id %> mcp:helpdesk:get_ticket --args -`,
   ]
   static flags = {
-    args: Flags.string({default: '{}', description: 'Tool arguments as a JSON object.', helpValue: 'JSON'}),
+    args: Flags.string({
+      default: '{}',
+      description: 'Tool arguments as a JSON object; @FILE reads it from a file, - from standard input. `mcpctl tools show <tool>` lists them.',
+      helpValue: 'JSON|@FILE|-',
+    }),
     yes: {...yes, description: 'Approve a call to an approval_needed tool (required without a terminal).'},
   }
 
   async run(): Promise<ToolCallResult> {
     const {args, flags} = await this.parse(ToolsCall)
+    const {flagValue} = await import('../../ui/stdin.js')
+    const text = await flagValue('--args', flags.args)
     let toolArgs: unknown
     try {
-      toolArgs = JSON.parse(flags.args)
+      toolArgs = JSON.parse(text)
     } catch {
-      throw usageError('--args is not valid JSON.', `Example: --args '{"id": 42}'`)
+      throw usageError(`--args${flags.args === '-' ? ' -' : flags.args.startsWith('@') ? ` ${flags.args}` : ''} is not valid JSON.`, `Example: --args '{"id": 42}'; see the arguments with \`mcpctl tools show ${args.tool}\`.`)
     }
 
     if (!toolArgs || typeof toolArgs !== 'object' || Array.isArray(toolArgs)) throw usageError('--args must be a JSON object.')

@@ -82,6 +82,7 @@ describe('tools show (CLI)', function () {
     assert.match(text.stdout, /description: "Creates a ticket in the helpdesk\." → /)
     assert.ok(!text.stdout.includes('\u001B') && !text.stdout.includes('\u0007'), 'escape sequences reach the terminal')
     assert.ok(text.stdout.includes('\\x1b]52'), text.stdout)
+    assert.match(text.stderr, /mcpctl tools accept mcp:hd:create_ticket/)
   })
 
   it('a tool with no arguments says so; an unknown tool is a usage error naming what to run', async () => {

@@ -61,6 +61,7 @@ On a terminal the input schema is shown as an argument list (name, type, require
       this.log('')
       this.log(`Definition changed at ${tool.pendingChange.at} (not yet settled by a person):`)
       for (const line of tool.pendingChange.diff.split('\n')) this.log(`  ${inert(line)}`)
+      this.note(`Accept the new definition with \`mcpctl tools accept ${tool.name}\`, or set the permission with \`mcpctl policy set ${tool.name} <level>\`.`)
     }
   }
 }

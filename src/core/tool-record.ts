@@ -20,19 +20,21 @@ export function canonicalJson(value: unknown): string {
 
 /** sha256 over name, description, input and output schema and annotations (DESIGN.md, Policies). */
 export function fingerprintTool(definition: ToolDefinition): string {
-  const {annotations, description, inputSchema, name, outputSchema} = definition
+  const {annotations, declared, description, inputSchema, name, outputSchema} = definition
   const hash = createHash('sha256')
-  hash.update(canonicalJson({annotations: annotations ?? null, description: description ?? '', inputSchema: inputSchema ?? null, name, outputSchema: outputSchema ?? null}))
+  // `declared` only when set, so that MCP tools keep the fingerprints they had before app definitions existed.
+  hash.update(canonicalJson({annotations: annotations ?? null, declared, description: description ?? '', inputSchema: inputSchema ?? null, name, outputSchema: outputSchema ?? null}))
   // base64url, not hex: 21 bytes less per tool, which a 20,000-tool store reads and writes on every command.
   return 'sha256:' + hash.digest('base64url')
 }
 
 export function newToolRecord(definition: ToolDefinition, now: string): Tool {
   const annotations = pickAnnotations(definition.annotations)
-  const seed = seedPolicy({annotations, description: definition.description, name: definition.name})
+  const seed = seedPolicy({annotations, declared: definition.declared, description: definition.description, name: definition.name})
   return {
     annotations,
     class: seed.class,
+    ...(definition.declared ? {declared: definition.declared} : {}),
     description: definition.description ?? '',
     fingerprint: fingerprintTool(definition),
     name: definition.name,

@@ -8,7 +8,7 @@ import {McpctlError} from '../errors.js'
 import type {ConfigStore} from '../store/config-store.js'
 import {lockStaleMs, withFileLock} from '../store/file-lock.js'
 import {ensurePrivateDir} from '../store/private-file.js'
-import type {Integration, SecretRef} from '../store/schema.js'
+import type {McpIntegration, SecretRef} from '../store/schema.js'
 import type {SecretStore} from '../store/secret-store.js'
 import {grantSummary, type OAuthAuth, type OAuthGrant, parseGrant, serializeGrant} from './grant.js'
 
@@ -38,7 +38,7 @@ export async function storeGrant(secrets: SecretStore, name: string, grant: OAut
 export interface StoredGrant {
   auth: OAuthAuth
   grant: OAuthGrant
-  integration: Integration
+  integration: McpIntegration
 }
 
 /** The integration's current grant, read from the config and the secret store. */
@@ -46,8 +46,8 @@ export async function loadIntegrationGrant(ctx: GrantContext, name: string): Pro
   const config = await ctx.store.read()
   const integration = config.integrations[name]
   if (!integration) throw new McpctlError('usage', `No integration named "${name}".`, {hint: 'See `mcpctl integrations list`.'})
-  if (integration.auth.type !== 'oauth') {
-    throw new McpctlError('usage', `The integration "${name}" does not use OAuth (it uses ${integration.auth.type}).`)
+  if (integration.app || integration.auth.type !== 'oauth') {
+    throw new McpctlError('usage', `The integration "${name}" does not use OAuth (it uses ${integration.app ? `${integration.app.id} app credentials` : integration.auth.type}).`)
   }
   const grant = parseGrant(await ctx.secrets.load(integration.auth.secret), name)
   return {auth: integration.auth, grant, integration}
@@ -73,7 +73,7 @@ export async function replaceStoredGrant(ctx: GrantContext, stored: StoredGrant,
   const auth: OAuthAuth = {...stored.auth, secret, ...grantSummary(grant)}
   await ctx.store.update((config) => {
     const integration = config.integrations[name]
-    if (integration?.auth.type === 'oauth' && sameRef(integration.auth.secret, old)) integration.auth = auth
+    if (integration && !integration.app && integration.auth.type === 'oauth' && sameRef(integration.auth.secret, old)) integration.auth = auth
   })
   // The keyring came back (or went away) since the grant was stored: the old copy must not linger.
   if (!sameRef(secret, old)) await ctx.secrets.remove(old).catch(() => {})
@@ -88,7 +88,7 @@ export async function saveIntegrationGrant(ctx: GrantContext, name: string, gran
   return withGrantLock(ctx, name, async (assertHeld) => {
     const config = await ctx.store.read()
     const integration = config.integrations[name]
-    if (!integration) throw new McpctlError('usage', `No integration named "${name}".`, {hint: 'See `mcpctl integrations list`.'})
+    if (!integration || integration.app) throw new McpctlError('usage', `No MCP integration named "${name}".`, {hint: 'See `mcpctl integrations list`.'})
     assertHeld()
     if (integration.auth.type === 'oauth' && integration.auth.secret.kind !== 'env') {
       return replaceStoredGrant(ctx, {auth: integration.auth, grant, integration}, grant, name, options)
@@ -99,7 +99,7 @@ export async function saveIntegrationGrant(ctx: GrantContext, name: string, gran
     const previous = integration.auth
     await ctx.store.update((current) => {
       const target = current.integrations[name]
-      if (target) target.auth = auth
+      if (target && !target.app) target.auth = auth
     })
     if (previous.type !== 'none' && previous.secret.kind !== 'env') await ctx.secrets.remove(previous.secret).catch(() => {})
     return auth

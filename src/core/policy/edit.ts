@@ -274,7 +274,7 @@ export function planEdit(config: Config, edit: PolicyEdit): PolicyEditPlan & {re
         })
       }
 
-      const reclass = clearing || accepting ? seedPolicy({annotations: tool.annotations, description: tool.description, name: tool.name}).class : undefined
+      const reclass = clearing || accepting ? seedPolicy({annotations: tool.annotations, declared: tool.declared, description: tool.description, name: tool.name}).class : undefined
       mutations.push({choice, clearChanged, policy: resolved, ...(reclass && reclass !== tool.class ? {reclass} : {}), server: integration.name, tool: tool.name})
     }
   }

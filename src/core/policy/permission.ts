@@ -25,3 +25,7 @@ export type PolicySource = (typeof POLICY_SOURCES)[number]
 /** What seeding concluded a tool does. `sensitive`: a read that hands out secrets or bulk exports (needs approval). */
 export const TOOL_CLASSES = ['read', 'sensitive', 'write', 'unknown'] as const
 export type ToolClass = (typeof TOOL_CLASSES)[number]
+
+/** What a catalog app's definition may declare a tool does; seeding follows the declaration. */
+export const DECLARED_CLASSES = ['read', 'write', 'sensitive'] as const
+export type DeclaredClass = (typeof DECLARED_CLASSES)[number]

@@ -24,7 +24,7 @@ export function resolvePolicy(tool: Tool, decision: RuleDecision): ResolvedPolic
     const {pattern, permission} = decision.decider
     resolved = {permission: permission!, reason: `rule ${pattern}`, rule: pattern, source: 'rule'}
   } else {
-    const seed = seedPolicy({annotations: tool.annotations, description: tool.description, name: tool.name})
+    const seed = seedPolicy({annotations: tool.annotations, declared: tool.declared, description: tool.description, name: tool.name})
     resolved = {permission: seed.permission, reason: seed.reason, source: 'default'}
   }
 

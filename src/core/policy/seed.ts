@@ -1,6 +1,6 @@
 // Default policies: a tool's permission when it first appears, from its name, description and annotations.
 // The rule is DESIGN.md "Policies"; the verb lists live in verbs.ts.
-import type {Permission, ToolClass} from './permission.js'
+import type {DeclaredClass, Permission, ToolClass} from './permission.js'
 
 import {descriptionVerb, descriptionVerbSays, descriptionWord, leadingVerb, openingOf, sensitiveTermIn, verbClass, type VerbClass, wordsOf} from './verbs.js'
 
@@ -12,12 +12,20 @@ export interface Seed {
 
 export interface SeedInput {
   annotations?: {destructiveHint?: boolean; readOnlyHint?: boolean}
+  /** A catalog app's own declaration (trusted: mcpctl's data, not a server's words); it decides alone. */
+  declared?: DeclaredClass
   description?: string
   name: string
 }
 
 // Reasons are stored and shown; a hostile name's leading word is only letters and digits, but keep it short.
 const shown = (word: string) => (word.length > 32 ? `${word.slice(0, 31)}…` : word)
+
+const DECLARED: Record<DeclaredClass, Seed> = {
+  read: {class: 'read', permission: 'auto', reason: 'the app definition declares it read-only'},
+  sensitive: {class: 'sensitive', permission: 'approval_needed', reason: 'the app definition declares it returns secrets'},
+  write: {class: 'write', permission: 'approval_needed', reason: 'the app definition declares it changes data'},
+}
 
 /**
  * What the annotations say, and the sentence fragment naming the evidence. The MCP spec gives `destructiveHint`
@@ -55,6 +63,8 @@ function sensitiveRead(tool: SeedInput, read: Seed): Seed {
  * `destructiveHint` is recorded as `write`, the conclusion acted on.
  */
 export function seedPolicy(tool: SeedInput): Seed {
+  // A catalog definition's declaration is mcpctl's own data, not a server's words: it decides alone.
+  if (tool.declared) return DECLARED[tool.declared]
   const seed = seedByWords(tool)
   return seed.class === 'read' ? sensitiveRead(tool, seed) : seed
 }

@@ -1,6 +1,7 @@
 // The kind-independent view of a connection that commands render, and the way to its Source. Light on purpose:
 // `integrations list` reads only this; each kind's Source (SDK, HTTP engines) is imported when it is used.
 import type {Integration, SecretRef, Transport} from '../store/schema.js'
+import {describeApp} from './catalog/describe.js'
 import {describeMcp} from './mcp/describe.js'
 import type {Context} from '../integrations.js'
 import type {Discovery, Revocation, Source, SourceCallOptions, ToolOutcome} from './source.js'
@@ -27,7 +28,7 @@ export interface ConnectionDescription {
 }
 
 export function describeConnection(integration: Integration): ConnectionDescription {
-  return describeMcp(integration)
+  return integration.app ? describeApp(integration) : describeMcp(integration)
 }
 
 /** A Source bound to one connection. */
@@ -49,6 +50,11 @@ function bind<I extends Integration>(source: Source<I>, integration: I): Connect
 
 /** The Source that serves this connection (its module loaded on first use), bound to it. */
 export async function sourceFor(integration: Integration): Promise<ConnectionSource> {
+  if (integration.app) {
+    const {catalogSource} = await import('./catalog/source.js')
+    return bind(catalogSource, integration)
+  }
+
   const {mcpSource} = await import('./mcp/source.js')
   return bind(mcpSource, integration)
 }

@@ -9,12 +9,15 @@ import {McpctlError} from '../errors.js'
 import {corruptFileError, describeIssue, isPlainObject, parseJson} from './corrupt-file.js'
 import {lockStaleMs, removeLeftoverTempFiles, withFileLock} from './file-lock.js'
 import {ensurePrivateDir, tempFilePattern, writePrivateFile} from './private-file.js'
+import type {DeclaredClass} from '../policy/permission.js'
 import type {Config} from './schema.js'
 import {emptyConfig, SCHEMA_REVISION, STORE_VERSION} from './store-format.js'
 
 /** A tool's full definition as the server gave it (canonical form), kept for diffs on re-sync. */
 export type ToolDefinition = {
   annotations?: Record<string, unknown>
+  /** Set by catalog app definitions only: what the tool does (read, write, sensitive); seeding follows it. */
+  declared?: DeclaredClass
   description?: string
   inputSchema?: unknown
   name: string

@@ -2,7 +2,7 @@
 // Loaded only when a file must be validated (config-store.ts): zod takes ~60 ms to load, the rest of start-up ~150.
 import {z} from 'zod'
 
-import {PERMISSIONS, POLICY_SOURCES, TOOL_CLASSES} from '../policy/permission.js'
+import {DECLARED_CLASSES, PERMISSIONS, POLICY_SOURCES, TOOL_CLASSES} from '../policy/permission.js'
 import {AUTH_TYPES, STORE_VERSION, TRANSPORTS} from './store-format.js'
 
 /** Where a secret lives. `env` is a reference to an environment variable (CI); the value is never stored. */
@@ -87,8 +87,10 @@ export const Tool = z.object({
   annotations: Annotations,
   /** sha256 over the canonical JSON of the tool's definition (name, description, schemas, annotations). */
   fingerprint: z.string(),
-  /** What seeding concluded: read, write or unknown. */
+  /** What seeding concluded: read, write, sensitive or unknown. */
   class: z.enum(TOOL_CLASSES),
+  /** What a catalog app's definition declares the tool does (read, write, sensitive); seeding follows it. */
+  declared: z.enum(DECLARED_CLASSES).optional(),
   policy: Policy,
   choice: Choice.optional(),
   /** Set when a re-sync found a different definition; cleared when a person sets the policy again. */
@@ -109,11 +111,37 @@ export const McpIntegration = z.object({
   /** Problems seen in the last discovery (invalid or duplicate names, caps reached). */
   warnings: z.array(z.string()).default([]),
   tools: z.record(z.string(), Tool),
+  /** Never set: what tells an MCP connection from an app connection. */
+  app: z.undefined().optional(),
 })
 export type McpIntegration = z.infer<typeof McpIntegration>
 
+/** A connection to a built-in catalog app: which app, its non-secret fields, and where its secrets live. */
+export const AppConnection = z.object({
+  /** The catalog app's id (src/core/sources/catalog/apps/). */
+  id: z.string().min(1),
+  /** Non-secret field values as given (`instance: eu` or an https:// URL), plus values found at connect time. */
+  fields: z.record(z.string(), z.string()),
+  /** Secret fields: where each value lives (keyring, the 0600 file, or an environment variable). */
+  secrets: z.record(z.string(), SecretRef),
+  /** Token-based auth kinds: the cached access token (a secret) and, for display, when it expires. */
+  token: z.object({secret: SecretRef, expiresAt: z.string().optional()}).optional(),
+})
+export type AppConnection = z.infer<typeof AppConnection>
+
+export const AppIntegration = z.object({
+  name: z.string(),
+  app: AppConnection,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  syncedAt: z.string().optional(),
+  warnings: z.array(z.string()).default([]),
+  tools: z.record(z.string(), Tool),
+})
+export type AppIntegration = z.infer<typeof AppIntegration>
+
 /** A connection of any kind (src/core/sources/): what seeding, policies and listing see. */
-export const Integration = McpIntegration
+export const Integration = z.union([AppIntegration, McpIntegration])
 export type Integration = z.infer<typeof Integration>
 
 export const Config = z.object({

@@ -198,6 +198,7 @@ export async function reauthorizeIntegration(
   request: {allowHttp?: boolean; authorization: InteractiveAuthorization; insecureStorage?: boolean; oauth?: OAuthClientChoice},
 ): Promise<{expiresAt?: string; name: string; scopes: string[]; url: string}> {
   const integration = requireIntegration(await ctx.store.read(), name)
+  if (integration.app) throw usageError(`"${name}" is a ${integration.app.id} app connection, not an MCP server.`)
   if (integration.auth.type !== 'oauth') {
     throw usageError(`"${name}" uses ${integration.auth.type} auth; connect re-authorizes OAuth integrations.`, `To change its credential: \`mcpctl disconnect ${name}\`, then \`mcpctl integrations add ${integration.url}\`.`)
   }

@@ -1,0 +1,140 @@
+// One engine per auth kind, shared by every app of that kind: what credentials each API request carries, and how to
+// get new ones when the vendor refuses them. Token kinds keep their access token in a TokenCache (the secret store,
+// under the connection's cross-process lock; see source.ts), never in the config file.
+import {McpctlError} from '../../errors.js'
+import type {AppAuth, AppDefinition} from './definition.js'
+import {sendVendorRequest, statusText} from './http.js'
+import {fill, fillAll, type TemplateValues} from './template.js'
+
+/** Renew a token this long before it expires, so that it does not expire mid-command. */
+export const TOKEN_REFRESH_MARGIN_MS = 60_000
+
+export interface CachedToken {
+  accessToken: string
+  /** ms since the epoch; absent when the vendor did not say. */
+  expiresAt?: number
+}
+
+export interface TokenCache {
+  read(): Promise<CachedToken | undefined>
+  /**
+   * Under the connection's lock: `work` gets the token stored now (another process may have renewed it meanwhile)
+   * and returns the one to use; a different token is stored.
+   */
+  update(work: (stored: CachedToken | undefined) => Promise<CachedToken>): Promise<CachedToken>
+}
+
+/** A cache that lives for one command (connect, before anything is stored). */
+export function memoryTokenCache(): TokenCache & {current?: CachedToken} {
+  const cache: TokenCache & {current?: CachedToken} = {
+    async read() {
+      return cache.current
+    },
+    async update(work) {
+      cache.current = await work(cache.current)
+      return cache.current
+    },
+  }
+  return cache
+}
+
+export interface AuthContext {
+  app: AppDefinition
+  cache: TokenCache
+  /** Connection name, for messages. */
+  name: string
+  /** Secret values, stripped from anything quoted back. */
+  secrets: string[]
+  signal?: AbortSignal
+  values: TemplateValues
+}
+
+export interface AuthEngine {
+  /** Headers for one API request. */
+  headers(): Promise<Record<string, string>>
+  /** The API answered 401: obtain new credentials if this kind can. True when a retry may succeed. */
+  renew(): Promise<boolean>
+}
+
+/** The engine for an app's auth kind. */
+export function authEngine(context: AuthContext): AuthEngine {
+  const {auth} = context.app
+  switch (auth.kind) {
+    case 'api-key': {
+      return {headers: async () => fillAll(auth.headers, context.values), renew: async () => false}
+    }
+
+    case 'basic': {
+      return {
+        async headers() {
+          const username = fill(auth.username, context.values) ?? ''
+          const password = fill(auth.password, context.values) ?? ''
+          return {...fillAll(auth.headers, context.values), authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`}
+        },
+        renew: async () => false,
+      }
+    }
+
+    case 'oauth-client-credentials': {
+      return clientCredentials(context, auth)
+    }
+  }
+}
+
+const expiring = (token: CachedToken, now = Date.now()) => token.expiresAt !== undefined && token.expiresAt - TOKEN_REFRESH_MARGIN_MS <= now
+
+function clientCredentials(context: AuthContext, auth: Extract<AppAuth, {kind: 'oauth-client-credentials'}>): AuthEngine {
+  let held: CachedToken | undefined
+  const renew = (reason: 'expiring' | 'rejected') =>
+    context.cache.update(async (stored) => {
+      // Another process renewed it while we waited for the lock: use its token, make no second request.
+      if (stored && !expiring(stored) && (reason === 'expiring' || stored.accessToken !== held?.accessToken)) return stored
+      return requestToken(context, auth)
+    })
+
+  return {
+    async headers() {
+      held ??= await context.cache.read()
+      if (!held || expiring(held)) held = await renew('expiring')
+      if (!context.secrets.includes(held.accessToken)) context.secrets.push(held.accessToken)
+      return {...fillAll(auth.headers, context.values), authorization: `Bearer ${held.accessToken}`}
+    },
+    async renew() {
+      held = await renew('rejected')
+      return true
+    },
+  }
+}
+
+/** POST the token request; a refusal is McpctlError('auth') in words a person acts on. */
+async function requestToken(context: AuthContext, auth: Extract<AppAuth, {kind: 'oauth-client-credentials'}>): Promise<CachedToken> {
+  const {token} = auth
+  const where = fill(token.url, context.values)
+  if (!where) throw new McpctlError('usage', `${context.app.name}: the token endpoint needs a field that "${context.name}" does not have.`)
+  const url = new URL(where)
+  const params = fillAll(token.params, context.values)
+  const headers: Record<string, string> = {accept: 'application/json'}
+  if (token.basic) {
+    const user = fill(token.basic.username, context.values) ?? ''
+    const password = fill(token.basic.password, context.values) ?? ''
+    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+  }
+
+  headers['content-type'] = token.format === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
+  const body = token.format === 'json' ? JSON.stringify(params) : new URLSearchParams(params).toString()
+  const response = await sendVendorRequest({body, headers, method: 'POST', url}, {secrets: context.secrets, signal: context.signal})
+  if (response.status === 400 || response.status === 401 || response.status === 403) {
+    throw new McpctlError('auth', `${context.app.name} refused the client credentials of "${context.name}" (${statusText(response, context.secrets)} from ${url.origin}${url.pathname}).`, {
+      detail: {status: response.status},
+      hint: `Check the client ID and secret (and tenant or scope) in the vendor's console, then \`mcpctl connect ${context.name}\` to replace them.`,
+    })
+  }
+
+  const json = response.json as {access_token?: unknown; expires_in?: unknown} | undefined
+  if (response.status < 200 || response.status >= 300 || typeof json?.access_token !== 'string' || json.access_token === '') {
+    throw new McpctlError('server', `${context.app.name}'s token endpoint did not issue a token (${statusText(response, context.secrets)}).`, {detail: {status: response.status}})
+  }
+
+  const seconds = Number(json.expires_in)
+  return {accessToken: json.access_token, ...(Number.isFinite(seconds) && seconds > 0 ? {expiresAt: Date.now() + seconds * 1000} : {})}
+}

@@ -1,0 +1,194 @@
+// What a built-in app is: declarative data read by one engine per auth kind. This zod schema is the one definition of
+// the format; apps/*.ts are typed by it (type-only imports, so zod loads only where a definition is validated: the
+// catalog test, and `connect`). Templates are strings with `{key}` placeholders: a field key (fields and values found
+// by `discover`), or in a tool's request a tool argument. See apps/it-glue.ts for a complete example.
+import {z} from 'zod'
+
+import {DECLARED_CLASSES} from '../../policy/permission.js'
+import {APP_CATEGORIES} from './categories.js'
+import {placeholders} from './template.js'
+
+
+
+const FIELD_KEY = /^[a-z][a-z0-9-]*$/
+/** An app id is the first segment of its tool names: lowercase letters, digits and hyphens (no `mcp`). */
+export const APP_ID = /^(?!mcp$)[a-z][a-z0-9-]{1,40}$/
+const TOOL = /^[a-z][a-z0-9_]{1,63}$/
+
+/** A string with `{key}` placeholders. */
+const Template = z.string()
+/** Header name → template. A header whose template names a value that is absent is not sent. */
+const Headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/), Template)
+/** JSON pointer (RFC 6901) into a response body; '' is the whole body. */
+const Pointer = z.string().regex(/^(\/[^/]*)*$/)
+
+const Preset = z.object({
+  /** What the user types or picks: `us`, `eu`. */
+  value: z.string().regex(/^[a-z0-9-]+$/),
+  label: z.string().min(1),
+  /** The https:// URL the preset stands for. */
+  url: z.string().startsWith('https://'),
+  /** Values of other fields this preset implies unless given (e.g. Microsoft's login host for a national cloud). */
+  defaults: z.record(z.string().regex(FIELD_KEY), z.string()).optional(),
+})
+
+export const AppField = z.object({
+  /** The key in `--field KEY=VALUE`, `--secret-env KEY=VAR` and templates: a contract, never renamed. */
+  key: z.string().regex(FIELD_KEY),
+  label: z.string().min(1),
+  /** Kept in the secret store (keyring, 0600 file or an env reference), never in the config file, never printed. */
+  secret: z.boolean().optional(),
+  required: z.boolean(),
+  /** The value is a host: one of `presets`, or an https:// URL (on-premises servers; tests' local emulators). */
+  url: z.boolean().optional(),
+  presets: z.array(Preset).optional(),
+  /** Used when the field is not given (and not prompted for). */
+  default: z.string().optional(),
+  /** One line for the prompt and the README: where the vendor's console issues the value. */
+  help: z.string().optional(),
+})
+export type AppField = z.infer<typeof AppField>
+
+/** One HTTP request. `url` is a full URL template (`{instance}/…`); tool requests use `path` under the app's `api`. */
+const Request = z.object({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  path: Template,
+  /** Query parameter → template; omitted when it names an absent value. */
+  query: z.record(z.string(), Template).optional(),
+  /**
+   * JSON body template: a string that is exactly `{key}` becomes that argument's value with its JSON type; a property
+   * whose value is absent is left out; `{"$if": "key", "then": …}` is included only when `key` is present.
+   */
+  body: z.unknown().optional(),
+  headers: Headers.optional(),
+})
+
+const TokenRequest = z.object({
+  /** Full URL template of the token endpoint, e.g. `{auth-url}/token?tenant={tenant}`. */
+  url: Template,
+  /** How the parameters are sent: form-encoded (RFC 6749) or a JSON object (some vendors). */
+  format: z.enum(['form', 'json']),
+  /** Parameter → template (`grant_type`, `client_id`, `client_secret`, `scope`, …); absent values are left out. */
+  params: z.record(z.string(), Template),
+  /** Client credentials in a Basic header instead of (or besides) the parameters. */
+  basic: z.object({username: Template, password: Template}).optional(),
+})
+
+export const AppAuth = z.discriminatedUnion('kind', [
+  /** Static credentials in headers (`x-api-key`, Autotask's three headers). */
+  z.object({kind: z.literal('api-key'), headers: Headers}),
+  /** HTTP Basic from fields (ConnectWise's `company+public:private`), plus any headers (its `clientId`). */
+  z.object({kind: z.literal('basic'), username: Template, password: Template, headers: Headers.optional()}),
+  /** OAuth 2 client credentials: a bearer token from `token`, cached in the secret store, refreshed before expiry and on 401. */
+  z.object({kind: z.literal('oauth-client-credentials'), token: TokenRequest, headers: Headers.optional()}),
+])
+export type AppAuth = z.infer<typeof AppAuth>
+export const AUTH_KINDS = ['api-key', 'basic', 'oauth-client-credentials'] as const
+export type AuthKind = AppAuth['kind']
+
+/** A request made at connect time to fill fields the user left empty (HaloPSA's auth URL, ConnectWise's codebase). */
+const Discover = z.object({
+  /** Full URL template; sent without credentials. */
+  url: Template,
+  /** Field key → JSON pointer of its value in the response. Runs only when one of these fields is empty. */
+  extract: z.record(z.string().regex(FIELD_KEY), Pointer),
+})
+
+const Paging = z.object({
+  /** Query parameter for the page size, and the vendor's largest page. */
+  size: z.object({param: z.string(), max: z.number().int().positive()}),
+  /** `page`: a 1-based page number parameter; `next`: follow the next page's URL (same origin only). */
+  style: z.enum(['page', 'next']),
+  /** style `page`: the page number parameter. */
+  page: z.string().optional(),
+  /** style `next`: where the next page's URL is: a JSON pointer, or `link` for the Link header's rel="next". */
+  next: z.union([Pointer, z.literal('link')]).optional(),
+  /** Where each page's items are. */
+  items: Pointer,
+})
+
+export const AppTool = z.object({
+  name: z.string().regex(TOOL),
+  /** Shown to the agent; says what the tool returns and its limits. */
+  description: z.string().min(10),
+  /** Seeding follows it: read → auto; write and sensitive (returns secrets) → approval_needed. */
+  class: z.enum(DECLARED_CLASSES),
+  /** JSON Schema of the arguments (an object schema). A list tool gets `limit` added by the engine. */
+  input: z.object({type: z.literal('object'), properties: z.record(z.string(), z.unknown()), required: z.array(z.string()).optional()}).passthrough(),
+  request: Request,
+  /** A list: pages are followed until `limit` items (capped) or the last page. */
+  paging: Paging.optional(),
+  /** What to return: the part of the body at `pointer` (default all), JSON:API resources flattened when `jsonapi`. */
+  result: z.object({pointer: Pointer.optional(), jsonapi: z.boolean().optional()}).optional(),
+})
+export type AppTool = z.infer<typeof AppTool>
+
+export const AppDefinition = z.object({
+  id: z.string().regex(APP_ID),
+  name: z.string().min(1),
+  category: z.enum(APP_CATEGORIES),
+  description: z.string().min(10),
+  fields: z.array(AppField).min(1),
+  auth: AppAuth,
+  /** Requests that fill empty fields before anything else (discovery). */
+  discover: z.array(Discover).optional(),
+  /** The API's base URL template, e.g. `{instance}` or `{instance}/{codebase}apis/3.0`. */
+  api: Template,
+  /** Headers sent with every API request (content types such as JSON:API's). */
+  headers: Headers.optional(),
+  /** The request that proves the credentials at connect time, and what to tell a person per refusal status. */
+  verify: z.object({request: Request, refusals: z.record(z.string().regex(/^\d{3}$/), z.string()).optional()}),
+  /** Where in the vendor's console a person revokes the credential (mcpctl cannot). */
+  revokeAt: z.string().min(1),
+  tools: z.array(AppTool).min(1),
+})
+export type AppDefinition = z.infer<typeof AppDefinition>
+
+/** Problems with one definition beyond its shape: unknown template keys, duplicate names, path arguments not required. */
+export function definitionProblems(app: AppDefinition): string[] {
+  const problems: string[] = []
+  const keys = new Set(app.fields.map((f) => f.key))
+  if (keys.size !== app.fields.length) problems.push('duplicate field keys')
+  const fieldTemplates = [app.api, ...Object.values(app.headers ?? {}), ...authTemplates(app.auth), ...(app.discover ?? []).map((d) => d.url)]
+  for (const template of fieldTemplates) {
+    for (const key of placeholders(template)) if (!keys.has(key)) problems.push(`template "${template}" names an unknown field "${key}"`)
+  }
+  for (const d of app.discover ?? []) for (const key of Object.keys(d.extract)) if (!keys.has(key)) problems.push(`discover fills an unknown field "${key}"`)
+  const names = new Set<string>()
+  for (const tool of app.tools) {
+    if (names.has(tool.name)) problems.push(`duplicate tool ${tool.name}`)
+    names.add(tool.name)
+    const properties = new Set(Object.keys(tool.input.properties))
+    if (tool.paging && properties.has('limit')) problems.push(`${tool.name}: "limit" is added by the engine to list tools`)
+    if (tool.paging) properties.add('limit')
+    const required = new Set(tool.input.required ?? [])
+    for (const key of placeholders(tool.request.path)) {
+      if (!required.has(key)) problems.push(`${tool.name}: path argument "${key}" must be required`)
+    }
+    const used = [...Object.values(tool.request.query ?? {}), JSON.stringify(tool.request.body ?? null), tool.request.path]
+    for (const template of used) {
+      for (const key of placeholders(template)) if (!properties.has(key)) problems.push(`${tool.name}: "${key}" is not an argument`)
+    }
+    for (const key of required) if (!properties.has(key)) problems.push(`${tool.name}: required "${key}" is not a property`)
+    if (tool.paging?.style === 'page' && !tool.paging.page) problems.push(`${tool.name}: paging style "page" needs "page"`)
+    if (tool.paging?.style === 'next' && !tool.paging.next) problems.push(`${tool.name}: paging style "next" needs "next"`)
+  }
+  const verifyKeys = [app.verify.request.path, ...Object.values(app.verify.request.query ?? {})].flatMap((t) => placeholders(t))
+  for (const key of verifyKeys) if (!keys.has(key)) problems.push(`verify names an unknown field "${key}"`)
+  return problems
+}
+
+function authTemplates(auth: AppAuth): string[] {
+  switch (auth.kind) {
+    case 'api-key': {
+      return Object.values(auth.headers)
+    }
+    case 'basic': {
+      return [auth.username, auth.password, ...Object.values(auth.headers ?? {})]
+    }
+    case 'oauth-client-credentials': {
+      const {token} = auth
+      return [token.url, ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : []), ...Object.values(auth.headers ?? {})]
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// One request to a vendor API: the guarded fetch (no redirect to another origin, capped bodies, readable network
+// errors), 429 honoured with a bounded wait, and the vendor's error text extracted, made inert and stripped of secrets.
+import {McpctlError} from '../../errors.js'
+import {guardedFetch} from '../../net/http.js'
+import {printable} from '../../net/untrusted.js'
+
+/** Per-request timeout. */
+export const VENDOR_TIMEOUT_MS = 30_000
+/** 429s retried per request, each after Retry-After (or 1 s) when it is at most MAX_RETRY_WAIT_MS. */
+export const RATE_LIMIT_RETRIES = 2
+export const MAX_RETRY_WAIT_MS = 10_000
+/** Vendor text quoted in a message is cut here. */
+const MAX_MESSAGE_CHARS = 300
+
+export interface VendorRequest {
+  body?: string
+  headers: Record<string, string>
+  method: string
+  url: URL
+}
+
+export interface VendorResponse {
+  headers: Headers
+  /** Parsed JSON body, when the body is JSON. */
+  json?: unknown
+  status: number
+  text: string
+  url: URL
+}
+
+export interface VendorHttpOptions {
+  /** Values to strip from anything quoted back (the connection's secrets and tokens). */
+  secrets: readonly string[]
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+/** Seconds (or an HTTP date) of a Retry-After header, in ms; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+const wait = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        reject(new McpctlError('interrupted', 'Cancelled.'))
+      },
+      {once: true},
+    )
+  })
+
+/** Send; a 429 is retried after its Retry-After when that is short enough, else returned for the caller to report. */
+export async function sendVendorRequest(request: VendorRequest, options: VendorHttpOptions): Promise<VendorResponse> {
+  const fetch = guardedFetch({signal: options.signal, timeoutMs: options.timeoutMs ?? VENDOR_TIMEOUT_MS})
+  for (let attempt = 0; ; attempt++) {
+    let response: Response
+    try {
+      response = await fetch(request.url, {body: request.body, headers: request.headers, method: request.method})
+    } catch (error) {
+      if (options.signal?.aborted) throw new McpctlError('interrupted', 'Cancelled.')
+      if (error instanceof McpctlError) throw new McpctlError(error.kind, redact(error.message, options.secrets), {detail: error.detail, hint: error.hint})
+      throw new McpctlError('server', `Cannot reach ${request.url.origin}: ${redact(String(error), options.secrets)}`)
+    }
+
+    const text = await response.text()
+    const delay = retryAfterMs(response.headers.get('retry-after')) ?? 1000
+    if (response.status === 429 && attempt < RATE_LIMIT_RETRIES && delay <= MAX_RETRY_WAIT_MS) {
+      await wait(delay, options.signal)
+      continue
+    }
+
+    let json: unknown
+    if (text && /json/i.test(response.headers.get('content-type') ?? '')) {
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
+    }
+
+    return {headers: response.headers, json, status: response.status, text, url: request.url}
+  }
+}
+
+/**
+ * The vendor's own words for a failed response, from the error shapes vendors use (JSON:API `errors[].detail`,
+ * `message`, Graph's `error.message`, OAuth's `error_description`, …) or the body's text: inert, secret-free, short.
+ */
+export function vendorMessage(response: VendorResponse, secrets: readonly string[]): string {
+  const body = response.json as Record<string, unknown> | undefined
+  const candidates: unknown[] = []
+  if (body && typeof body === 'object') {
+    const errors = Array.isArray(body.errors) ? (body.errors as Record<string, unknown>[]) : []
+    for (const error of errors) candidates.push(error?.detail, error?.title, error?.message)
+    const nested = body.error as Record<string, unknown> | string | undefined
+    candidates.push(body.error_description, typeof nested === 'object' && nested ? nested.message : nested, body.message, body.Message, body.title, body.detail)
+  }
+
+  const found = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '')
+  const text = found ?? (response.json === undefined ? response.text : '')
+  const said = printable(redact(text.replaceAll(/\s+/g, ' ').trim(), secrets))
+  return said.length > MAX_MESSAGE_CHARS ? `${said.slice(0, MAX_MESSAGE_CHARS - 1)}…` : said
+}
+
+/** "HTTP 404: Not found" — the status and, when there is one, what the vendor said. */
+export function statusText(response: VendorResponse, secrets: readonly string[]): string {
+  const said = vendorMessage(response, secrets)
+  return said ? `HTTP ${response.status}: ${said}` : `HTTP ${response.status}`
+}
+
+export const redact = (text: string, secrets: readonly string[]) =>
+  secrets.filter((secret) => secret.length >= 4).reduce((result, secret) => result.replaceAll(secret, '[redacted]'), text)

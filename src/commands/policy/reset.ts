@@ -7,7 +7,7 @@ import {dryRun, serverFilter, yes} from '../../flags.js'
 
 export default class PolicyReset extends BaseCommand {
   static args = {
-    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>); none = every policy a person set', ignoreStdin: true}),
+    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool> or <app-id>:<connection>:<tool>); none = every policy a person set', ignoreStdin: true}),
   }
   static description = `Remove people's choices: the tools then resolve without them, under the rules or as mcpctl seeds them.
 

@@ -10,7 +10,7 @@ import {dryRun, serverFilter} from '../../flags.js'
 export default class PolicySet extends BaseCommand {
   static args = {
     // Not `required`, and never filled from a pipe by oclif: with --stdin the lines are read by this command.
-    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool>, * and ? within a segment), then the level', ignoreStdin: true}),
+    patterns: Args.string({description: 'Tool names or globs (mcp:<server>:<tool> or <app-id>:<connection>:<tool>, * and ? within a segment), then the level', ignoreStdin: true}),
   }
   static description = `Set the permission of one tool or many: exact names or globs, then auto, approval_needed or disabled.
 

@@ -6,8 +6,8 @@ import type {ToolCallResult} from '../../core/tool-call.js'
 import {yes} from '../../flags.js'
 
 export default class ToolsCall extends BaseCommand {
-  static args = {tool: Args.string({description: 'Tool name, mcp:<server>:<tool>', ignoreStdin: true, required: true})}
-  static description = `Call one tool on its server with the stored credentials, obeying its policy.
+  static args = {tool: Args.string({description: 'Tool name, mcp:<server>:<tool> or <app-id>:<connection>:<tool>', ignoreStdin: true, required: true})}
+  static description = `Call one tool on its MCP server or app with the stored credentials, obeying its policy.
 
 disabled tools are refused; approval_needed tools ask on a terminal and need --yes otherwise;
 auto tools run. Text content is printed readably; --json prints the whole result.

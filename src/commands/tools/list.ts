@@ -7,9 +7,9 @@ import {permissionFilter, serverFilter} from '../../flags.js'
 
 export default class ToolsList extends BaseCommand {
   static args = {
-    patterns: Args.string({description: 'Only tools matching these names or globs (mcp:<server>:<tool>, * and ? within a segment)', ignoreStdin: true}),
+    patterns: Args.string({description: 'Only tools matching these names or globs (mcp:<server>:<tool> or <app-id>:<connection>:<tool>, * and ? within a segment)', ignoreStdin: true}),
   }
-  static description = `List every tool of every integration as mcp:<server>:<tool> with its permission.
+  static description = `List every tool of every connection as mcp:<server>:<tool> (MCP servers) or <app-id>:<connection>:<tool> (built-in apps) with its permission.
 
 Permissions: auto (the agent may call it), approval_needed (a person approves each call), disabled (never called). SOURCE says which step decided it: a person's choice (user), a rule (rule <pattern>), mcpctl's seeding (default), or a ceiling that capped it (ceiling <pattern>).`
   static examples = [

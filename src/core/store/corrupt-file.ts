@@ -20,10 +20,21 @@ export function parseJson(text: string): ParsedJson {
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-type Issue = {code: string; expected?: unknown; message?: string; path: PropertyKey[]}
+type Issue = {code: string; errors?: Issue[][]; expected?: unknown; message?: string; path: PropertyKey[]}
+
+/**
+ * A connection is one of several kinds (a union): the kind it was meant to be is the branch with the fewest
+ * problems (the first listed on a tie), and its first problem is the one worth naming, not "invalid value".
+ */
+function closestIssue(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue
+  const branch = [...issue.errors].sort((a, b) => a.length - b.length)[0]
+  return branch.length > 0 ? closestIssue({...branch[0], path: [...issue.path, ...branch[0].path]}) : issue
+}
 
 /** `integrations.acme.tools.x.policy.permission: invalid value` — field names only (they are names, not values). */
-export function describeIssue(issue: Issue, input: unknown): string {
+export function describeIssue(union: Issue, input: unknown): string {
+  const issue = closestIssue(union)
   const where = issue.path.length === 0 ? '(top level)' : formatPath(issue.path)
   return `${where}: ${issueProblem(issue, valueAt(input, issue.path))}`
 }

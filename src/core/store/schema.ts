@@ -141,7 +141,7 @@ export const AppIntegration = z.object({
 export type AppIntegration = z.infer<typeof AppIntegration>
 
 /** A connection of any kind (src/core/sources/): what seeding, policies and listing see. */
-export const Integration = z.union([AppIntegration, McpIntegration])
+export const Integration = z.union([McpIntegration, AppIntegration])
 export type Integration = z.infer<typeof Integration>
 
 export const Config = z.object({

@@ -10,6 +10,9 @@ import {freePort} from '../../helpers/free-port.js'
 import {type ItGlueEmulator, JSON_API, startItGlueEmulator} from '../../helpers/vendors/it-glue.js'
 
 describe('app it-glue (end to end, emulator)', function () {
+  // Each test runs the CLI several times; a loaded machine makes each run slow.
+  this.timeout(120_000)
+
   let acmeVendor: ItGlueEmulator
   let globexVendor: ItGlueEmulator
   let sandbox: ReturnType<typeof cliSandbox>
@@ -144,7 +147,7 @@ describe('app it-glue (end to end, emulator)', function () {
     assert.equal(acmeVendor.requests.length - before, 2, 'one 429, then the retry')
   })
 
-  it('keeps two connections apart, replaces a key in place, and disconnect leaves no secret behind', async () => {
+  it('keeps two connections apart: each calls its own instance with its own key, policies per connection', async () => {
     assert.equal((await connect('acme', acmeVendor, acmeVendor.apiKey)).code, 0)
     assert.equal((await connect('globex', globexVendor, globexVendor.apiKey)).code, 0)
     await sandbox.run(['policy', 'set', 'it-glue:globex:list_passwords', 'disabled'])
@@ -157,6 +160,12 @@ describe('app it-glue (end to end, emulator)', function () {
       ['it-glue:acme:list_passwords', 'auto'],
       ['it-glue:globex:list_passwords', 'disabled'],
     ])
+  })
+
+  it('replaces a key in place keeping policies, and disconnect leaves no secret behind', async () => {
+    assert.equal((await connect('acme', acmeVendor, acmeVendor.apiKey)).code, 0)
+    assert.equal((await connect('globex', globexVendor, globexVendor.apiKey)).code, 0)
+    await sandbox.run(['policy', 'set', 'it-glue:globex:list_passwords', 'disabled'])
 
     // connect <name> on an app connection: a wrong new key changes nothing; a right one replaces the old, policies kept.
     const wrong = await sandbox.run(['connect', 'globex', '--secret-stdin', 'api-key', '--json'], {input: 'ITG.nope'})

@@ -112,6 +112,7 @@ async function requestToken(context: AuthContext, auth: Extract<AppAuth, {kind: 
   const where = fill(token.url, context.values)
   if (!where) throw new McpctlError('usage', `${context.app.name}: the token endpoint needs a field that "${context.name}" does not have.`)
   const url = new URL(where)
+  for (const [key, value] of Object.entries(fillAll(token.query, context.values))) url.searchParams.set(key, value)
   const params = fillAll(token.params, context.values)
   const headers: Record<string, string> = {accept: 'application/json'}
   if (token.basic) {

@@ -104,9 +104,9 @@ async function secretValues(ctx: Context, secrets: Record<string, SecretInput>):
 
 /** Discover, authenticate and run the verification request: nothing is saved before this resolves. */
 async function verifyCredentials(app: AppDefinition, name: string, given: Record<string, string>, progress: Progress) {
-  const values = resolveValues(app, given)
-  const secrets = app.fields.filter((f) => f.secret && values[f.key]).map((f) => values[f.key])
-  const found = await discoverFields(app, values, {secrets})
+  const secrets = app.fields.filter((f) => f.secret && given[f.key]).map((f) => given[f.key])
+  const found = await discoverFields(app, given, {secrets})
+  const values = resolveValues(app, {...given, ...found})
   const cache = memoryTokenCache()
   const client = new AppClient({app, cache, name, values})
   progress.step(`Verifying the credentials with ${app.name} at ${client.base.origin}`)

@@ -17,8 +17,12 @@ const TOOL = /^[a-z][a-z0-9_]{1,63}$/
 
 /** A string with `{key}` placeholders. */
 const Template = z.string()
-/** Header name → template. A header whose template names a value that is absent is not sent. */
-const Headers = z.record(z.string().regex(/^[A-Za-z0-9-]+$/), Template)
+/**
+ * Header name (lower case: HTTP does not care, and one spelling lets an app's header replace a default) → template.
+ * A header whose template names a value that is absent is not sent. Defaults: accept and, with a body,
+ * content-type `application/json`.
+ */
+const Headers = z.record(z.string().regex(/^[a-z0-9-]+$/), Template)
 /** JSON pointer (RFC 6901) into a response body; '' is the whole body. */
 const Pointer = z.string().regex(/^(\/[^/]*)*$/)
 
@@ -42,7 +46,7 @@ export const AppField = z.object({
   /** The value is a host: one of `presets`, or an https:// URL (on-premises servers; tests' local emulators). */
   url: z.boolean().optional(),
   presets: z.array(Preset).optional(),
-  /** Used when the field is not given (and not prompted for). */
+  /** Used when the field is not given (and not prompted for, or found by `discover`); a template of other fields. */
   default: z.string().optional(),
   /** One line for the prompt and the README: where the vendor's console issues the value. */
   help: z.string().optional(),
@@ -64,8 +68,10 @@ const Request = z.object({
 })
 
 const TokenRequest = z.object({
-  /** Full URL template of the token endpoint, e.g. `{auth-url}/token?tenant={tenant}`. */
+  /** Full URL template of the token endpoint, e.g. `{auth-url}/token`. */
   url: Template,
+  /** Query parameter → template on the token URL (`tenant`); absent values are left out. */
+  query: z.record(z.string(), Template).optional(),
   /** How the parameters are sent: form-encoded (RFC 6749) or a JSON object (some vendors). */
   format: z.enum(['form', 'json']),
   /** Parameter → template (`grant_type`, `client_id`, `client_secret`, `scope`, …); absent values are left out. */
@@ -86,7 +92,10 @@ export type AppAuth = z.infer<typeof AppAuth>
 export const AUTH_KINDS = ['api-key', 'basic', 'oauth-client-credentials'] as const
 export type AuthKind = AppAuth['kind']
 
-/** A request made at connect time to fill fields the user left empty (HaloPSA's auth URL, ConnectWise's codebase). */
+/**
+ * A request made at connect time to fill fields the user did not give (HaloPSA's auth URL, ConnectWise's codebase).
+ * When it fails and every field it fills has a default, the defaults are used; otherwise connect fails.
+ */
 const Discover = z.object({
   /** Full URL template; sent without credentials. */
   url: Template,
@@ -188,7 +197,7 @@ function authTemplates(auth: AppAuth): string[] {
     }
     case 'oauth-client-credentials': {
       const {token} = auth
-      return [token.url, ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : []), ...Object.values(auth.headers ?? {})]
+      return [token.url, ...Object.values(token.query ?? {}), ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : []), ...Object.values(auth.headers ?? {})]
     }
   }
 }

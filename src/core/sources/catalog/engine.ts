@@ -56,7 +56,7 @@ export function resolveUrlField(field: AppField, value: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
 }
 
-/** Every field's value for templates: url fields resolved, preset defaults applied, field defaults filled in. */
+/** Every field's value for templates: preset defaults applied, field defaults filled in, url fields resolved. */
 export function resolveValues(app: AppDefinition, given: Readonly<Record<string, string>>): Record<string, string> {
   const values: Record<string, string> = {}
   for (const field of app.fields) {
@@ -69,9 +69,12 @@ export function resolveValues(app: AppDefinition, given: Readonly<Record<string,
     for (const [key, value] of Object.entries(preset?.defaults ?? {})) values[key] ??= value
   }
 
+  // URLs first: defaults are templates of other fields (`{instance}/auth`), which must be resolved URLs by then.
+  for (const field of app.fields) if (field.url && values[field.key] !== undefined) values[field.key] = resolveUrlField(field, values[field.key])
   for (const field of app.fields) {
-    if (values[field.key] === undefined && field.default !== undefined) values[field.key] = field.default
-    if (field.url && values[field.key] !== undefined) values[field.key] = resolveUrlField(field, values[field.key])
+    if (values[field.key] !== undefined || field.default === undefined) continue
+    const value = fill(field.default, values)
+    if (value !== undefined) values[field.key] = field.url ? resolveUrlField(field, value) : value
   }
 
   return values
@@ -232,24 +235,29 @@ export class AppClient {
   /** Send with credentials; on a 401, renew them once (token kinds) and send again. The last answer is returned. */
   private async send(url: URL, method: string, body?: string, extra: Record<string, string> = {}): Promise<VendorResponse> {
     for (let renewed = false; ; renewed = true) {
-      const headers = {...fillAll(this.app.headers, this.values), ...extra, ...(await this.auth.headers())}
+      const defaults = {accept: 'application/json', ...(body === undefined ? {} : {'content-type': 'application/json'})}
+      const headers = {...defaults, ...fillAll(this.app.headers, this.values), ...extra, ...(await this.auth.headers())}
       const response = await sendVendorRequest({body, headers, method, url}, {secrets: this.secrets, signal: this.options.signal, timeoutMs: this.options.timeoutMs})
       if (response.status !== 401 || renewed || !(await this.auth.renew())) return response
     }
   }
 }
 
-/** Fill empty fields from the definition's discovery requests (unauthenticated); returns the values found. */
-export async function discoverFields(app: AppDefinition, values: Record<string, string>, options: {secrets: string[]; signal?: AbortSignal}): Promise<Record<string, string>> {
+/**
+ * Look up the fields the user did not give, with the definition's discovery requests (unauthenticated). Returns the
+ * values found (raw, as the vendor gave them). A failed lookup is an error unless every field it fills has a default.
+ */
+export async function discoverFields(app: AppDefinition, given: Readonly<Record<string, string>>, options: {secrets: string[]; signal?: AbortSignal}): Promise<Record<string, string>> {
   const found: Record<string, string> = {}
   for (const step of app.discover ?? []) {
-    const wanted = Object.keys(step.extract).filter((key) => values[key] === undefined)
+    const wanted = Object.keys(step.extract).filter((key) => !given[key] && !found[key])
     if (wanted.length === 0) continue
-    const where = fill(step.url, values)
+    const where = fill(step.url, resolveValues(app, {...given, ...found}))
     if (!where) continue
     const url = new URL(where)
     const response = await sendVendorRequest({headers: {accept: 'application/json'}, method: 'GET', url}, {secrets: options.secrets, signal: options.signal})
     if (response.status < 200 || response.status >= 300) {
+      if (wanted.every((key) => app.fields.find((f) => f.key === key)?.default !== undefined)) continue
       throw new McpctlError('server', `${app.name} did not answer the lookup at ${url.origin}${url.pathname} (${statusText(response, options.secrets)}).`, {
         detail: {status: response.status},
         hint: 'Check the instance (region or URL), or give the looked-up field yourself with --field.',
@@ -258,10 +266,7 @@ export async function discoverFields(app: AppDefinition, values: Record<string, 
 
     for (const key of wanted) {
       const value = atPointer(response.json, step.extract[key])
-      if (typeof value !== 'string' || value === '') continue
-      const field = app.fields.find((f) => f.key === key)!
-      values[key] = field.url ? resolveUrlField(field, value) : value
-      found[key] = values[key]
+      if (typeof value === 'string' && value !== '') found[key] = value
     }
   }
 

@@ -89,7 +89,6 @@ export const AppAuth = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('oauth-client-credentials'), token: TokenRequest, headers: Headers.optional()}),
 ])
 export type AppAuth = z.infer<typeof AppAuth>
-export const AUTH_KINDS = ['api-key', 'basic', 'oauth-client-credentials'] as const
 export type AuthKind = AppAuth['kind']
 
 /**

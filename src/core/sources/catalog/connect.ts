@@ -169,8 +169,9 @@ export async function replaceAppCredentials(ctx: Context, name: string, request:
   if (!current.app) throw usageError(`"${name}" is an MCP server, not an app connection.`)
   const app = requireApp(current.app.id)
   if (request.name && request.name !== name) throw usageError('--name names a new connection; it does not rename one.', `To add another ${app.name} connection: \`mcpctl connect ${app.id} --name ${request.name}\`.`)
-  // Discovered values are looked up again, in case the change of instance moved them.
-  const discovered = new Set((app.discover ?? []).flatMap((d) => Object.keys(d.extract)))
+  // Discovered values are looked up again, in case the change of instance moved them (a step that always runs asks
+  // where the stored value says, which is still a good place to ask).
+  const discovered = new Set((app.discover ?? []).filter((d) => !d.always).flatMap((d) => Object.keys(d.extract)))
   const kept = Object.fromEntries(Object.entries(current.app.fields).filter(([key]) => !discovered.has(key) || request.fields[key] !== undefined))
   const gathered = await gather(app, request, answers, kept)
   const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress)

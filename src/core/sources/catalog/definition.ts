@@ -92,25 +92,41 @@ export type AppAuth = z.infer<typeof AppAuth>
 export type AuthKind = AppAuth['kind']
 
 /**
- * A request made at connect time to fill fields the user did not give (HaloPSA's auth URL, ConnectWise's codebase).
- * When it fails and every field it fills has a default, the defaults are used; otherwise connect fails.
+ * A request made at connect time to fill fields the user did not give (HaloPSA's auth URL). When it fails and every
+ * field it fills has a default, the defaults are used; otherwise connect fails. It may also fill values that are not
+ * fields (ConnectWise's codebase): those are never asked for, looked up again at every connect, kept with the
+ * connection's fields and usable in templates like them.
  */
 const Discover = z.object({
-  /** Full URL template; sent without credentials. */
+  /** Full URL template (values other than url fields are percent-encoded into it); sent without credentials. */
   url: Template,
-  /** Field key → JSON pointer of its value in the response. Runs only when one of these fields is empty. */
+  /** Key → JSON pointer of its value in the response. Runs only when one of these keys has no value (see `always`). */
   extract: z.record(z.string().regex(FIELD_KEY), Pointer),
+  /**
+   * Run even when the fields are given, the answer replacing them: the given value only says where to ask (Autotask's
+   * ZoneInformation, answered on any zone host, names the user's own zone).
+   */
+  always: z.boolean().optional(),
+  /** Status → what to tell a person when the vendor's answer means it does not know the account (exit 3, nothing saved). */
+  refusals: z.record(z.string().regex(/^\d{3}$/), z.string()).optional(),
+  /** What to tell a person when a 2xx answer lacks a value that has no default (an unknown company): exit 3. */
+  unknown: z.string().optional(),
 })
 
 const Paging = z.object({
-  /** Query parameter for the page size, and the vendor's largest page. */
-  size: z.object({param: z.string(), max: z.number().int().positive()}),
+  /**
+   * The page size parameter and the vendor's largest page. `in: body` makes it a property of the JSON body (Autotask's
+   * `MaxRecords` in a query body); the default is a query parameter.
+   */
+  size: z.object({param: z.string(), max: z.number().int().positive(), in: z.enum(['query', 'body']).optional()}),
   /** `page`: a 1-based page number parameter; `next`: follow the next page's URL (same origin only). */
   style: z.enum(['page', 'next']),
   /** style `page`: the page number parameter. */
   page: z.string().optional(),
   /** style `next`: where the next page's URL is: a JSON pointer, or `link` for the Link header's rel="next". */
   next: z.union([Pointer, z.literal('link')]).optional(),
+  /** style `next`: fetch the next page's URL with GET and no body (Autotask's `nextPageUrl` after a POST query). */
+  nextMethod: z.literal('GET').optional(),
   /** Where each page's items are. */
   items: Pointer,
 })
@@ -155,13 +171,18 @@ export type AppDefinition = z.infer<typeof AppDefinition>
 /** Problems with one definition beyond its shape: unknown template keys, duplicate names, path arguments not required. */
 export function definitionProblems(app: AppDefinition): string[] {
   const problems: string[] = []
-  const keys = new Set(app.fields.map((f) => f.key))
-  if (keys.size !== app.fields.length) problems.push('duplicate field keys')
+  const fieldKeys = new Set(app.fields.map((f) => f.key))
+  if (fieldKeys.size !== app.fields.length) problems.push('duplicate field keys')
+  // Templates may also name values that discovery finds (discoveredKeys).
+  const keys = new Set([...fieldKeys, ...discoveredKeys(app)])
   const fieldTemplates = [app.api, ...Object.values(app.headers ?? {}), ...authTemplates(app.auth), ...(app.discover ?? []).map((d) => d.url)]
   for (const template of fieldTemplates) {
     for (const key of placeholders(template)) if (!keys.has(key)) problems.push(`template "${template}" names an unknown field "${key}"`)
   }
-  for (const d of app.discover ?? []) for (const key of Object.keys(d.extract)) if (!keys.has(key)) problems.push(`discover fills an unknown field "${key}"`)
+  for (const d of app.discover ?? []) {
+    for (const key of Object.keys(d.extract)) if (d.always && !fieldKeys.has(key)) problems.push(`discover "always" replaces "${key}", which is not a field`)
+  }
+
   const names = new Set<string>()
   for (const tool of app.tools) {
     if (names.has(tool.name)) problems.push(`duplicate tool ${tool.name}`)
@@ -180,6 +201,8 @@ export function definitionProblems(app: AppDefinition): string[] {
     for (const key of required) if (!properties.has(key)) problems.push(`${tool.name}: required "${key}" is not a property`)
     if (tool.paging?.style === 'page' && !tool.paging.page) problems.push(`${tool.name}: paging style "page" needs "page"`)
     if (tool.paging?.style === 'next' && !tool.paging.next) problems.push(`${tool.name}: paging style "next" needs "next"`)
+    const {body} = tool.request
+    if (tool.paging?.size.in === 'body' && (!body || typeof body !== 'object' || Array.isArray(body))) problems.push(`${tool.name}: a page size in the body needs an object body`)
   }
   const verifyKeys = [app.verify.request.path, ...Object.values(app.verify.request.query ?? {})].flatMap((t) => placeholders(t))
   for (const key of verifyKeys) if (!keys.has(key)) problems.push(`verify names an unknown field "${key}"`)
@@ -199,4 +222,10 @@ function authTemplates(auth: AppAuth): string[] {
       return [token.url, ...Object.values(token.query ?? {}), ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : []), ...Object.values(auth.headers ?? {})]
     }
   }
+}
+
+/** Keys that discovery fills but that are not fields (ConnectWise's codebase): never asked, never given by a person. */
+export function discoveredKeys(app: AppDefinition): string[] {
+  const fields = new Set(app.fields.map((f) => f.key))
+  return [...new Set((app.discover ?? []).flatMap((d) => Object.keys(d.extract)))].filter((key) => !fields.has(key))
 }

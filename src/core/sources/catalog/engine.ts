@@ -5,7 +5,7 @@ import {McpctlError, usageError} from '../../errors.js'
 import type {ToolDefinition} from '../../store/config-store.js'
 import type {ToolOutcome} from '../source.js'
 import {type AuthEngine, authEngine, type TokenCache} from './auth.js'
-import type {AppDefinition, AppField, AppTool} from './definition.js'
+import {type AppDefinition, type AppField, type AppTool, discoveredKeys} from './definition.js'
 import {sendVendorRequest, statusText, type VendorResponse} from './http.js'
 import {atPointer, fill, fillAll, fillBody} from './template.js'
 
@@ -59,9 +59,9 @@ export function resolveUrlField(field: AppField, value: string): string {
 /** Every field's value for templates: preset defaults applied, field defaults filled in, url fields resolved. */
 export function resolveValues(app: AppDefinition, given: Readonly<Record<string, string>>): Record<string, string> {
   const values: Record<string, string> = {}
-  for (const field of app.fields) {
-    const value = given[field.key]
-    if (value !== undefined && value !== '') values[field.key] = value
+  for (const key of [...app.fields.map((f) => f.key), ...discoveredKeys(app)]) {
+    const value = given[key]
+    if (value !== undefined && value !== '') values[key] = value
   }
 
   for (const field of app.fields) {
@@ -150,18 +150,23 @@ export class AppClient {
     if (problem) return toolError(`Invalid arguments for ${tool.name}: ${problem}`)
     const limit = Math.min(Number(args.limit ?? DEFAULT_LIST_LIMIT), MAX_LIST_LIMIT)
     const query = fillAll(tool.request.query, args)
+    const filled = tool.request.body === undefined ? undefined : fillBody(tool.request.body, args)
     const {paging} = tool
+    const pageSize = paging ? Math.min(limit, paging.size.max) : 0
     if (paging) {
-      query[paging.size.param] = String(Math.min(limit, paging.size.max))
+      if (paging.size.in === 'body') (filled as Record<string, unknown>)[paging.size.param] = pageSize
+      else query[paging.size.param] = String(pageSize)
       if (paging.style === 'page') query[paging.page!] = '1'
     }
 
-    const body = tool.request.body === undefined ? undefined : JSON.stringify(fillBody(tool.request.body, args))
+    const body = filled === undefined ? undefined : JSON.stringify(filled)
+    const headers = fillAll(tool.request.headers, args)
     let url: URL | undefined = this.url(tool.request.path, query, args, encodeURIComponent)
     const items: unknown[] = []
     let more = false
     for (let page = 1; url; page++) {
-      const response = await this.send(url, tool.request.method, body, fillAll(tool.request.headers, args))
+      const asGet = page > 1 && paging?.nextMethod === 'GET'
+      const response = await (asGet ? this.send(url, 'GET') : this.send(url, tool.request.method, body, headers))
       if (response.status === 401) {
         throw new McpctlError('auth', `${this.app.name} refused the credentials of "${this.name}" (${statusText(response, this.secrets)}).`, {
           detail: {status: 401},
@@ -179,7 +184,7 @@ export class AppClient {
       const pageItems = atPointer(document, paging.items)
       if (!Array.isArray(pageItems)) return toolError(`${this.app.name} answered without the list this tool expects.`)
       items.push(...pageItems)
-      const next = this.nextPage(response, document, tool, page, pageItems.length, query)
+      const next = this.nextPage(response, document, tool, page, pageItems.length, pageSize)
       if (items.length >= limit) {
         more = items.length > limit || next !== undefined
         break
@@ -198,10 +203,10 @@ export class AppClient {
   }
 
   /** The next page's URL, if any; only ever on the API's own origin. */
-  private nextPage(response: VendorResponse, document: unknown, tool: AppTool, page: number, got: number, query: Record<string, string>): URL | undefined {
+  private nextPage(response: VendorResponse, document: unknown, tool: AppTool, page: number, got: number, pageSize: number): URL | undefined {
     const paging = tool.paging!
     if (paging.style === 'page') {
-      if (got < Number(query[paging.size.param])) return undefined
+      if (got < pageSize) return undefined
       const url = new URL(response.url)
       url.searchParams.set(paging.page!, String(page + 1))
       return url
@@ -244,20 +249,28 @@ export class AppClient {
 }
 
 /**
- * Look up the fields the user did not give, with the definition's discovery requests (unauthenticated). Returns the
- * values found (raw, as the vendor gave them). A failed lookup is an error unless every field it fills has a default.
+ * Look up the fields the user did not give (and values that are not fields, e.g. ConnectWise's codebase) with the
+ * definition's discovery requests (unauthenticated). Returns the values found (raw, as the vendor gave them). A failed
+ * lookup is an error unless every field it fills has a default; an answer that means the vendor does not know the
+ * account is McpctlError('auth') in the definition's words.
  */
 export async function discoverFields(app: AppDefinition, given: Readonly<Record<string, string>>, options: {secrets: string[]; signal?: AbortSignal}): Promise<Record<string, string>> {
   const found: Record<string, string> = {}
+  const field = (key: string) => app.fields.find((f) => f.key === key)
   for (const step of app.discover ?? []) {
-    const wanted = Object.keys(step.extract).filter((key) => !given[key] && !found[key])
+    const wanted = Object.keys(step.extract).filter((key) => step.always || (!given[key] && !found[key]))
     if (wanted.length === 0) continue
-    const where = fill(step.url, resolveValues(app, {...given, ...found}))
+    // Values other than url fields are percent-encoded where they land in the URL (a username with an @ or a &).
+    const values = resolveValues(app, {...given, ...found})
+    const encoded = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, field(key)?.url ? value : encodeURIComponent(value)]))
+    const where = fill(step.url, encoded)
     if (!where) continue
     const url = new URL(where)
     const response = await sendVendorRequest({headers: {accept: 'application/json'}, method: 'GET', url}, {secrets: options.secrets, signal: options.signal})
+    const refusal = step.refusals?.[String(response.status)]
+    if (refusal) throw new McpctlError('auth', `${refusal} (${statusText(response, options.secrets)} from ${url.origin}${url.pathname})`, {detail: {status: response.status}, hint: 'Nothing was saved.'})
     if (response.status < 200 || response.status >= 300) {
-      if (wanted.every((key) => app.fields.find((f) => f.key === key)?.default !== undefined)) continue
+      if (wanted.every((key) => field(key)?.default !== undefined)) continue
       throw new McpctlError('server', `${app.name} did not answer the lookup at ${url.origin}${url.pathname} (${statusText(response, options.secrets)}).`, {
         detail: {status: response.status},
         hint: 'Check the instance (region or URL), or give the looked-up field yourself with --field.',
@@ -267,11 +280,15 @@ export async function discoverFields(app: AppDefinition, given: Readonly<Record<
     for (const key of wanted) {
       const value = atPointer(response.json, step.extract[key])
       if (typeof value === 'string' && value !== '') found[key] = value
+      else if (step.unknown && field(key)?.default === undefined && !given[key]) {
+        throw new McpctlError('auth', `${step.unknown} (${app.name} at ${url.origin}${url.pathname} answered without it.)`, {detail: {status: response.status}, hint: 'Nothing was saved.'})
+      }
     }
   }
 
   return found
 }
+
 
 /** Checked with the JSON Schema validator the MCP SDK ships (Ajv), loaded on first use. */
 async function argumentProblem(tool: AppTool, args: Record<string, unknown>): Promise<string | undefined> {

@@ -98,8 +98,11 @@ export function vendorMessage(response: VendorResponse, secrets: readonly string
   const body = response.json as Record<string, unknown> | undefined
   const candidates: unknown[] = []
   if (body && typeof body === 'object') {
-    const errors = Array.isArray(body.errors) ? (body.errors as Record<string, unknown>[]) : []
-    for (const error of errors) candidates.push(error?.detail, error?.title, error?.message)
+    const errors = Array.isArray(body.errors) ? (body.errors as unknown[]) : []
+    // Autotask lists its problems as plain strings: all of them, in order.
+    const lines = errors.filter((error): error is string => typeof error === 'string')
+    if (lines.length > 0) candidates.push(lines.join('; '))
+    for (const error of errors as Array<Record<string, unknown> | null>) if (error && typeof error === 'object') candidates.push(error.detail, error.title, error.message)
     const nested = body.error as Record<string, unknown> | string | undefined
     candidates.push(body.error_description, typeof nested === 'object' && nested ? nested.message : nested, body.message, body.Message, body.title, body.detail)
   }

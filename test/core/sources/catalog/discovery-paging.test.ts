@@ -107,9 +107,9 @@ describe('catalog engine: discovery, token query, body paging', () => {
   })
 
   it('turns a refusal status and an answer without the value into exit-3 errors in the definition\'s words', async () => {
-    await assert.rejects(discover(app, {company: 'nobody', instance: server.origin}), (error: McpctlError) => {
+    await assert.rejects(discover(app, {company: 'no/body', instance: server.origin}), (error: McpctlError) => {
       assert.equal(error.kind, 'auth')
-      assert.equal(error.message, `The vendor does not know this account. (HTTP 500: Zone information could not be determined from ${server.origin}/lookup/nobody)`)
+      assert.equal(error.message, `The vendor does not know this account. (HTTP 500: Zone information could not be determined from ${server.origin}/lookup/no%2Fbody)`)
       return true
     })
     await assert.rejects(discover(app, {company: 'ghost', instance: server.origin}), (error: McpctlError) => {

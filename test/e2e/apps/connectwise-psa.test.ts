@@ -9,6 +9,8 @@ import {cliSandbox} from '../../helpers/cli.js'
 import {type ConnectWiseEmulator, startConnectWiseEmulator} from '../../helpers/vendors/connectwise-psa.js'
 
 describe('app connectwise-psa (end to end, emulator)', function () {
+  // Each CLI process costs seconds on a loaded machine; the long test runs about ten.
+  this.timeout(180_000)
   let acmeVendor: ConnectWiseEmulator
   let globexVendor: ConnectWiseEmulator
   let sandbox: ReturnType<typeof cliSandbox>

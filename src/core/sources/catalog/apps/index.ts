@@ -11,11 +11,12 @@
 //      connections apart, disconnect leaves no secret.
 // Plus the app's row in README.md "Built-in apps" (fields, and where the vendor's console issues the credential).
 import type {AppDefinition} from '../definition.js'
+import {autotask} from './autotask.js'
 import {connectwisePsa} from './connectwise-psa.js'
 import {haloPsa} from './halopsa.js'
 import {itGlue} from './it-glue.js'
 
-export const APPS: readonly AppDefinition[] = [connectwisePsa, haloPsa, itGlue]
+export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue]
 
 /** The app with this id (the first segment of its tool names, and what `connect <app-id>` takes). */
 export const findApp = (id: string): AppDefinition | undefined => APPS.find((app) => app.id === id)

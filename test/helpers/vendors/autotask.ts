@@ -16,7 +16,7 @@
 //   add_ticket_note    W  POST  /Tickets/{parentId}/Notes    parentId, body {title, description, noteType, publish}
 //   list_notes         R  POST  /TicketNotes/query           body {filter: [{op:"eq", field:"ticketID", value}], MaxRecords?}
 //   search_companies   R  POST  /Companies/query             body {filter, MaxRecords?}
-//   list_CIs           R  POST  /ConfigurationItems/query    body {filter, MaxRecords?}
+//   list_configuration_items  R  POST  /ConfigurationItems/query  body {filter, MaxRecords?}
 //   log_time           W  POST  /TimeEntries                 body {ticketID?, resourceID?, dateWorked?, startDateTime?, hoursWorked (0 < h ≤ 24), summaryNotes?}
 //
 // Left open by the reference (†) and chosen here: refused credentials (and a wrong zone) answer 401 with no body; an

@@ -93,9 +93,9 @@ export type AuthKind = AppAuth['kind']
 
 /**
  * A request made at connect time to fill fields the user did not give (HaloPSA's auth URL). When it fails and every
- * field it fills has a default, the defaults are used; otherwise connect fails. It may also fill values that are not
- * fields (ConnectWise's codebase): those are never asked for, looked up again at every connect, kept with the
- * connection's fields and usable in templates like them.
+ * field it fills has a default or is optional, the defaults are used; otherwise connect fails. It may also fill
+ * values that are not fields (ConnectWise's codebase): those are never asked for, looked up again at every connect,
+ * kept with the connection's fields and usable in templates like them.
  */
 const Discover = z.object({
   /** Full URL template (values other than url fields are percent-encoded into it); sent without credentials. */

@@ -251,8 +251,8 @@ export class AppClient {
 /**
  * Look up the fields the user did not give (and values that are not fields, e.g. ConnectWise's codebase) with the
  * definition's discovery requests (unauthenticated). Returns the values found (raw, as the vendor gave them). A failed
- * lookup is an error unless every field it fills has a default; an answer that means the vendor does not know the
- * account is McpctlError('auth') in the definition's words.
+ * lookup is an error unless every field it fills has a default or is optional; an answer that means the vendor does
+ * not know the account is McpctlError('auth') in the definition's words.
  */
 export async function discoverFields(app: AppDefinition, given: Readonly<Record<string, string>>, options: {secrets: string[]; signal?: AbortSignal}): Promise<Record<string, string>> {
   const found: Record<string, string> = {}
@@ -270,7 +270,9 @@ export async function discoverFields(app: AppDefinition, given: Readonly<Record<
     const refusal = step.refusals?.[String(response.status)]
     if (refusal) throw new McpctlError('auth', `${refusal} (${statusText(response, options.secrets)} from ${url.origin}${url.pathname})`, {detail: {status: response.status}, hint: 'Nothing was saved.'})
     if (response.status < 200 || response.status >= 300) {
-      if (wanted.every((key) => field(key)?.default !== undefined)) continue
+      // Nothing lost when each field has a default or may stay empty (HaloPSA without /api/authinfo: auth-url
+      // defaults to {instance}/auth, a self-hosted instance has no tenant).
+      if (wanted.every((key) => field(key) && (field(key)!.default !== undefined || !field(key)!.required))) continue
       throw new McpctlError('server', `${app.name} did not answer the lookup at ${url.origin}${url.pathname} (${statusText(response, options.secrets)}).`, {
         detail: {status: response.status},
         hint: 'Check the instance (region or URL), or give the looked-up field yourself with --field.',

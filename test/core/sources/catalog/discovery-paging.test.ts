@@ -119,7 +119,7 @@ describe('catalog engine: discovery, token query, body paging', () => {
     })
   })
 
-  it('runs an `always` step even when the field has a value; a failed lookup leaves a field with a default to it', async () => {
+  it('runs an `always` step even when the field has a value; a failed lookup leaves a field with a default, or an optional one, as it is', async () => {
     const instance = {...app.fields[0], default: 'https://unused.example'}
     const always: AppDefinition = {...app, api: '{instance}', discover: [{always: true, extract: {instance: '/url'}, url: '{instance}/zone'}], fields: [instance, ...app.fields.slice(1)]}
     const {found, values} = await discover(always, {instance: server.origin})
@@ -127,6 +127,11 @@ describe('catalog engine: discovery, token query, body paging', () => {
     assert.equal(values.instance, `${server.origin}/v9/api`, 'resolved as a url field')
     const failing: AppDefinition = {...always, discover: [{...always.discover![0], url: '{instance}/missing'}]}
     assert.deepEqual((await discover(failing, {instance: server.origin})).found, {}, 'a 404: the given value stays')
+    // An optional field may stay empty after a failed lookup; a required one without a default may not.
+    const optional: AppDefinition = {...app, discover: [{extract: {company: '/x'}, url: '{instance}/missing'}], fields: [app.fields[0], {...app.fields[1], required: false}, app.fields[2]]}
+    assert.deepEqual((await discover(optional, {instance: server.origin})).found, {})
+    const required: AppDefinition = {...optional, fields: app.fields}
+    await assert.rejects(discover(required, {instance: server.origin}), /Made Up did not answer the lookup at https:\/\/127\.0\.0\.1:\d+\/missing \(HTTP 404: No such thing\.; Really none\.\)/)
     // Without `always`, a given value is not looked up at all.
     const before = requests.length
     assert.deepEqual((await discover({...always, discover: [{...always.discover![0], always: false}]}, {instance: server.origin})).found, {})

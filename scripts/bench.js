@@ -59,6 +59,8 @@ try {
 
   const {scaleBench} = await import('./bench-scale.js').catch(() => ({}))
   if (scaleBench) await scaleBench({mcpctl, runs, time})
+  const {rulesBench} = await import('./bench-rules.js')
+  await rulesBench({mcpctl, runs})
 } finally {
   rmSync(store, {force: true, recursive: true})
 }

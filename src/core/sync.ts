@@ -7,7 +7,7 @@ import {McpctlError, type ErrorKind} from './errors.js'
 import {requireIntegration, type Context} from './integrations.js'
 import {compareNames, qualifiedToolName, type ToolOwner} from './names.js'
 import type {Permission, PolicySource} from './policy/permission.js'
-import {decisionFor, resolvePolicy, storeResolution} from './policy/resolve.js'
+import {resolvePolicy, rulesFor, storeResolution} from './policy/resolve.js'
 import {RuleSet} from './policy/rules.js'
 import type {StoreTransaction, ToolDefinition} from './store/config-store.js'
 import type {Config, Integration, Tool} from './store/schema.js'
@@ -150,7 +150,8 @@ export async function mergeDiscovery(
   }
 
   const rules = options.rules ?? new RuleSet(config.rules)
-  const resolve = (tool: Tool) => storeResolution(tool, resolvePolicy(tool, decisionFor(rules, integration, tool.name)), now)
+  const rulesHere = rulesFor(rules, integration)
+  const resolve = (tool: Tool) => storeResolution(tool, resolvePolicy(tool, rulesHere.decide(tool.name)), now)
 
   // The stored definitions are read only when a diff needs them: in a steady fleet almost nothing changes.
   let previous: Record<string, ToolDefinition> | undefined
@@ -199,6 +200,8 @@ export async function mergeDiscovery(
       description: fresh.description,
       fingerprint,
       changed: {at: now, diff, previousFingerprint: existing.fingerprint},
+      // Seeded again from the new definition; the resolution below keeps a person's choice or a rule over it.
+      policy: fresh.policy,
     }
     if (fresh.title === undefined) delete record.title
     else record.title = fresh.title

@@ -6,7 +6,7 @@ import type {Context} from '../integrations.js'
 import {compareNames, qualifiedToolName} from '../names.js'
 import type {Choice, Config, Rule, Tool} from '../store/schema.js'
 import type {Permission, PolicySource} from './permission.js'
-import {decisionFor, type ResolvedPolicy, resolvePolicy, rulesMatching, sameResolution, storeResolution} from './resolve.js'
+import {type ResolvedPolicy, resolvePolicy, rulesFor, sameResolution, storeResolution} from './resolve.js'
 import {ceilingForbids, RuleSet} from './rules.js'
 import {seedPolicy} from './seed.js'
 
@@ -224,16 +224,18 @@ export function planEdit(config: Config, edit: PolicyEdit): PolicyEditPlan & {re
   const mutations: Mutation[] = []
   let unchanged = 0
   for (const integration of Object.values(config.integrations)) {
+    const touchedHere = rulesFor(touchedSet, integration)
+    const rulesHere = rulesFor(finalRules, integration)
     for (const tool of Object.values(integration.tools)) {
       const key = toolKey(integration.name, tool.name)
       const choiceInput = setChoices.get(key)
       const clearing = cleared.has(key)
       const accepting = accepted.has(key) && tool.changed !== undefined
-      const matched = touchedList.length > 0 ? rulesMatching(touchedSet, integration, tool.name) : []
+      const matched = touchedList.length > 0 ? touchedHere.matching(tool.name) : []
       if (matched.length === 0 && !choiceInput && !clearing && !accepting) continue
 
       const name = qualifiedToolName(integration, tool.name)
-      const decision = decisionFor(finalRules, integration, tool.name)
+      const decision = rulesHere.decide(tool.name)
       let choice: Choice | undefined = clearing ? undefined : tool.choice
       let clearChanged = accepting
       if (choiceInput) {
@@ -253,9 +255,9 @@ export function planEdit(config: Config, edit: PolicyEdit): PolicyEditPlan & {re
       for (const pattern of matched) matches.set(pattern, matches.get(pattern)! + 1)
       if (!choice && decision.decider && decides.has(decision.decider.pattern)) decides.set(decision.decider.pattern, decides.get(decision.decider.pattern)! + 1)
 
-      const subject: Tool = {...tool, choice}
-      if (clearChanged) delete subject.changed
-      const resolved = resolvePolicy(subject, decision)
+      // The tool as it will be: a copy only when the edit changes its choice or clears its changed flag.
+      const subject = choice === tool.choice && !clearChanged ? tool : {...tool, changed: clearChanged ? undefined : tool.changed, choice}
+      const resolved = resolvePolicy(subject, decision, {reseed: clearing})
       const choiceChanged = choice !== tool.choice
       if (sameResolution(tool.policy, resolved)) {
         unchanged++

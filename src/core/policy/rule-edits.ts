@@ -5,7 +5,7 @@ import type {Config, Rule} from '../store/schema.js'
 import {type PolicyEditPlan, planAndApply, planEdit} from './edit.js'
 import {validatePattern} from './pattern.js'
 import type {Permission} from './permission.js'
-import {decisionFor, rulesMatching} from './resolve.js'
+import {rulesFor} from './resolve.js'
 import {describeRule, ruleProblem, RuleSet} from './rules.js'
 
 export interface RuleRow extends Rule {
@@ -24,9 +24,10 @@ export function listRules(config: Config): RuleRow[] {
   const decides = new Map<string, number>()
   if (rules.size > 0) {
     for (const integration of Object.values(config.integrations)) {
+      const here = rulesFor(rules, integration)
       for (const tool of Object.values(integration.tools)) {
-        for (const pattern of rulesMatching(rules, integration, tool.name)) matches.set(pattern, (matches.get(pattern) ?? 0) + 1)
-        const {decider} = decisionFor(rules, integration, tool.name)
+        for (const pattern of here.matching(tool.name)) matches.set(pattern, (matches.get(pattern) ?? 0) + 1)
+        const {decider} = here.decide(tool.name)
         if (decider && !tool.choice) decides.set(decider.pattern, (decides.get(decider.pattern) ?? 0) + 1)
       }
     }

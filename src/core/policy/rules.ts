@@ -1,5 +1,5 @@
 // Rules and ceilings compiled for matching: which rule decides a tool, and which ceiling caps it.
-// Indexed by hand (no library matches thousands of globs against tens of thousands of names by segment): a store of
+// Indexed by hand (no library matches hundreds of globs against tens of thousands of names by segment): a store of
 // 20,000 tools against 500 rules must resolve about as fast as against none (`npm run bench`).
 import type {Rule} from '../store/schema.js'
 import {compareSpecificity, globToRegExp, isGlobPattern, patternSpecificity} from './pattern.js'
@@ -26,66 +26,107 @@ interface CompiledRule {
   order: number
   rule: Rule
   tool: string
+  /** The tool segment's text before its first wildcard: a tool that does not start with it cannot match. */
+  toolPrefix: string
+  toolMatcher: SegmentMatcher
   wildcards: number
 }
 
-/** The text before a segment's first wildcard: tools that do not start with it cannot match. */
 const literalPrefix = (segment: string) => {
   const at = segment.search(/[*?]/)
   return at === -1 ? segment : segment.slice(0, at)
 }
 
+// The regular expression of a segment that is just `*`: it matches every connection.
+const ANY_SEGMENT = globToRegExp('*').source
+
+const toolMatches = (rule: CompiledRule, tool: string) =>
+  typeof rule.toolMatcher === 'string' ? rule.toolMatcher === tool : tool.startsWith(rule.toolPrefix) && rule.toolMatcher.test(tool)
+
+const byOrder = (a: CompiledRule, b: CompiledRule) => a.order - b.order
+
+interface Memo {
+  decision: RuleDecision
+  matched: CompiledRule[]
+  patterns: string[]
+}
+
 /**
- * The rules that can match one connection's tools, indexed by the tool segment: exact tool names in a map, globs by
- * their literal prefix (so a tool is tested only against globs whose prefix it starts with). Decisions are memoised
- * per tool name: a fleet has the same apps at many customers, and connections with the same candidate rules share
- * one index.
+ * Rules indexed by their tool segment: exact tool names in a map, globs by their literal prefix (so a tool is tested
+ * only against globs whose prefix it starts with), with every answer memoised per tool name. Built for the rules that
+ * hold for every connection (`*:*:delete_*`, `mcp:*:list_*`) and shared by all connections of a kind, so across a
+ * fleet — the same apps at many customers — each tool name is worked out once per command.
  */
 class ToolIndex {
-  private readonly decisions = new Map<string, RuleDecision>()
+  private readonly memo = new Map<string, Memo>()
   private readonly exact = new Map<string, CompiledRule[]>()
-  private readonly byPrefix = new Map<string, {regexp: RegExp; rule: CompiledRule}[]>()
+  private readonly byPrefix = new Map<string, CompiledRule[]>()
   private readonly prefixLengths: number[]
 
   constructor(candidates: CompiledRule[]) {
     const lengths = new Set<number>()
     for (const rule of candidates) {
-      if (!isGlobPattern(rule.tool)) {
-        const list = this.exact.get(rule.tool)
-        if (list) list.push(rule)
-        else this.exact.set(rule.tool, [rule])
-        continue
-      }
-
-      const prefix = literalPrefix(rule.tool)
-      lengths.add(prefix.length)
-      const entry = {regexp: globToRegExp(rule.tool), rule}
-      const list = this.byPrefix.get(prefix)
-      if (list) list.push(entry)
-      else this.byPrefix.set(prefix, [entry])
+      const [map, key] = typeof rule.toolMatcher === 'string' ? [this.exact, rule.tool] : [this.byPrefix, rule.toolPrefix]
+      if (map === this.byPrefix) lengths.add(key.length)
+      const list = map.get(key)
+      if (list) list.push(rule)
+      else map.set(key, [rule])
     }
 
     this.prefixLengths = [...lengths].sort((a, b) => a - b)
   }
 
-  decide(tool: string): RuleDecision {
-    const known = this.decisions.get(tool)
+  lookup(tool: string): Memo {
+    let known = this.memo.get(tool)
     if (known) return known
-    const decision = decideAmong(this.matching(tool))
-    this.decisions.set(tool, decision)
-    return decision
-  }
-
-  /** The candidate rules matching `tool`, in rule order. */
-  matching(tool: string): CompiledRule[] {
-    const matched: CompiledRule[] = [...(this.exact.get(tool) ?? [])]
+    const exact = this.exact.get(tool)
+    const matched: CompiledRule[] = exact ? [...exact] : []
     for (const length of this.prefixLengths) {
       if (length > tool.length) break
       const globs = this.byPrefix.get(tool.slice(0, length))
-      if (globs) for (const glob of globs) if (glob.regexp.test(tool)) matched.push(glob.rule)
+      if (globs) for (const rule of globs) if ((rule.toolMatcher as RegExp).test(tool)) matched.push(rule)
     }
 
-    return matched.length > 1 ? matched.sort((a, b) => a.order - b.order) : matched
+    matched.sort(byOrder)
+    known = {decision: decideAmong(matched), matched, patterns: matched.map((rule) => rule.rule.pattern)}
+    this.memo.set(tool, known)
+    return known
+  }
+}
+
+const EMPTY_INDEX = new ToolIndex([])
+
+/**
+ * What the rules say about the tools of one connection: the shared index of the rules for every connection, plus the
+ * few that name this one (`*:acme:run_*`, `mcp:acme-*:*`), tested directly.
+ */
+export class ConnectionRules {
+  private readonly none: boolean
+
+  constructor(
+    private readonly shared: ToolIndex,
+    private readonly own: CompiledRule[],
+  ) {
+    this.none = shared === EMPTY_INDEX && own.length === 0
+  }
+
+  decide(tool: string): RuleDecision {
+    if (this.none) return NONE
+    const common = this.shared.lookup(tool)
+    // Most tools match none of the connection's own rules: no allocation for them.
+    let mine: CompiledRule[] | undefined
+    for (const rule of this.own) if (toolMatches(rule, tool)) (mine ??= []).push(rule)
+    return mine === undefined ? common.decision : decideAmong([...common.matched, ...mine].sort(byOrder))
+  }
+
+  /** The patterns of the rules matching `tool`, in rule order (possibly a shared array: do not change it). */
+  matching(tool: string): readonly string[] {
+    if (this.none) return []
+    const common = this.shared.lookup(tool)
+    let mine: CompiledRule[] | undefined
+    for (const rule of this.own) if (toolMatches(rule, tool)) (mine ??= []).push(rule)
+    if (mine === undefined) return common.patterns
+    return [...common.matched, ...mine].sort(byOrder).map((rule) => rule.rule.pattern)
   }
 }
 
@@ -111,50 +152,80 @@ function decideAmong(matched: CompiledRule[]): RuleDecision {
 /** A compiled, ordered set of rules. Build one per command (or store update) and ask it about every tool. */
 export class RuleSet {
   readonly rules: readonly Rule[]
-  private readonly compiled: CompiledRule[]
-  private readonly connections = new Map<string, ToolIndex>()
+  /** Rules naming their connection (`*:acme:run_*`), by that name. */
+  private readonly byConnection = new Map<string, CompiledRule[]>()
+  private readonly connections = new Map<string, ConnectionRules>()
+  /** Rules whose connection segment is a glob (`*`, `acme-*`). */
+  private readonly globConnection: CompiledRule[] = []
   private readonly shared = new Map<string, ToolIndex>()
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules
-    this.compiled = rules.map((rule, order) => {
+    for (const [order, rule] of rules.entries()) {
       const [kind, connection, tool] = rule.pattern.split(':')
-      return {connection: segmentMatcher(connection), kind: segmentMatcher(kind), order, rule, tool, ...patternSpecificity(rule.pattern)}
-    })
+      const compiled: CompiledRule = {
+        connection: segmentMatcher(connection),
+        kind: segmentMatcher(kind),
+        order,
+        rule,
+        tool,
+        toolMatcher: segmentMatcher(tool),
+        toolPrefix: literalPrefix(tool),
+        ...patternSpecificity(rule.pattern),
+      }
+      if (typeof compiled.connection !== 'string') this.globConnection.push(compiled)
+      else {
+        const list = this.byConnection.get(connection)
+        if (list) list.push(compiled)
+        else this.byConnection.set(connection, [compiled])
+      }
+    }
   }
 
   get size(): number {
     return this.rules.length
   }
 
+  /**
+   * The rules that can match the tools of `<kind>:<connection>:…`: ask it about each tool of that connection. Rules
+   * for every connection (`*:*:delete_*`, `mcp:*:list_*`) go into an index shared by all connections of the kind;
+   * the few others that match this connection (`*:acme:run_*`, `mcp:acme-*:*`) are tested one by one.
+   */
+  forConnection(kind: string, connection: string): ConnectionRules {
+    const key = `${kind}:${connection}`
+    let found = this.connections.get(key)
+    if (found) return found
+    const everywhere: CompiledRule[] = []
+    const own = (this.byConnection.get(connection) ?? []).filter((rule) => segmentMatches(rule.kind, kind))
+    for (const rule of this.globConnection) {
+      if (!segmentMatches(rule.kind, kind)) continue
+      if ((rule.connection as RegExp).source === ANY_SEGMENT) everywhere.push(rule)
+      else if (segmentMatches(rule.connection, connection)) own.push(rule)
+    }
+
+    own.sort(byOrder)
+    let shared = EMPTY_INDEX
+    if (everywhere.length > 0) {
+      const signature = everywhere.map((rule) => rule.order).join(',')
+      shared = this.shared.get(signature) ?? new ToolIndex(everywhere)
+      this.shared.set(signature, shared)
+    }
+
+    found = new ConnectionRules(shared, own)
+    this.connections.set(key, found)
+    return found
+  }
+
   /** The decision for the tool `<kind>:<connection>:<tool>`. */
   decide(kind: string, connection: string, tool: string): RuleDecision {
-    if (this.compiled.length === 0) return NONE
+    if (this.rules.length === 0) return NONE
     return this.forConnection(kind, connection).decide(tool)
   }
 
   /** The patterns of the rules matching the tool `<kind>:<connection>:<tool>`, in rule order. */
-  matching(kind: string, connection: string, tool: string): string[] {
-    if (this.compiled.length === 0) return []
-    return this.forConnection(kind, connection)
-      .matching(tool)
-      .map((rule) => rule.rule.pattern)
-  }
-
-  private forConnection(kind: string, connection: string): ToolIndex {
-    const key = `${kind}:${connection}`
-    let index = this.connections.get(key)
-    if (index) return index
-    const candidates = this.compiled.filter((rule) => segmentMatches(rule.kind, kind) && segmentMatches(rule.connection, connection))
-    const signature = candidates.map((rule) => rule.order).join(',')
-    index = this.shared.get(signature)
-    if (!index) {
-      index = new ToolIndex(candidates)
-      this.shared.set(signature, index)
-    }
-
-    this.connections.set(key, index)
-    return index
+  matching(kind: string, connection: string, tool: string): readonly string[] {
+    if (this.rules.length === 0) return []
+    return this.forConnection(kind, connection).matching(tool)
   }
 }
 

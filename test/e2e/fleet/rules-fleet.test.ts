@@ -150,7 +150,7 @@ describe('rules and ceilings across a fleet (CLI)', () => {
 
       // Wipe rules and choices, then let the file bring them back.
       await ok(['policy', 'rules', 'remove', '*:*:delete_*', '*:*:run_*', 'mcp:acme-*:*', '*:*:wipe_?'])
-      await ok(['policy', 'reset'])
+      await ok(['policy', 'reset', '--yes'])
       assert.deepEqual((await ok(['policy', 'rules', 'list', '--json'])).json(), [])
       const restored = await ok(['policy', 'apply', '-f', first, '--prune', '--json'])
       assert.equal(restored.json().rules.length, 4)

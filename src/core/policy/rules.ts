@@ -15,33 +15,39 @@ export interface RuleDecision {
 
 const NONE: RuleDecision = Object.freeze({})
 
-type SegmentMatcher = string | RegExp
-const segmentMatcher = (segment: string): SegmentMatcher => (isGlobPattern(segment) ? globToRegExp(segment) : segment)
-const segmentMatches = (matcher: SegmentMatcher, value: string) => (typeof matcher === 'string' ? matcher === value : matcher.test(value))
+/** One segment of a pattern: `*` (anything), a literal, or a glob compiled on first use (most never are). */
+class Segment {
+  readonly any: boolean
+  readonly literal: boolean
+  /** The text before the first wildcard: a value that does not start with it cannot match. */
+  readonly prefix: string
+  private regexp?: RegExp
+
+  constructor(readonly text: string) {
+    this.any = text === '*'
+    this.literal = !isGlobPattern(text)
+    const at = text.search(/[*?]/)
+    this.prefix = at === -1 ? text : text.slice(0, at)
+  }
+
+  matches(value: string): boolean {
+    if (this.any) return true
+    if (this.literal) return value === this.text
+    if (!value.startsWith(this.prefix)) return false
+    this.regexp ??= globToRegExp(this.text)
+    return this.regexp.test(value)
+  }
+}
 
 interface CompiledRule {
-  connection: SegmentMatcher
-  kind: SegmentMatcher
+  connection: Segment
+  kind: Segment
   literal: number
   order: number
   rule: Rule
-  tool: string
-  /** The tool segment's text before its first wildcard: a tool that does not start with it cannot match. */
-  toolPrefix: string
-  toolMatcher: SegmentMatcher
+  tool: Segment
   wildcards: number
 }
-
-const literalPrefix = (segment: string) => {
-  const at = segment.search(/[*?]/)
-  return at === -1 ? segment : segment.slice(0, at)
-}
-
-// The regular expression of a segment that is just `*`: it matches every connection.
-const ANY_SEGMENT = globToRegExp('*').source
-
-const toolMatches = (rule: CompiledRule, tool: string) =>
-  typeof rule.toolMatcher === 'string' ? rule.toolMatcher === tool : tool.startsWith(rule.toolPrefix) && rule.toolMatcher.test(tool)
 
 const byOrder = (a: CompiledRule, b: CompiledRule) => a.order - b.order
 
@@ -66,7 +72,7 @@ class ToolIndex {
   constructor(candidates: CompiledRule[]) {
     const lengths = new Set<number>()
     for (const rule of candidates) {
-      const [map, key] = typeof rule.toolMatcher === 'string' ? [this.exact, rule.tool] : [this.byPrefix, rule.toolPrefix]
+      const [map, key] = rule.tool.literal ? [this.exact, rule.tool.text] : [this.byPrefix, rule.tool.prefix]
       if (map === this.byPrefix) lengths.add(key.length)
       const list = map.get(key)
       if (list) list.push(rule)
@@ -84,7 +90,7 @@ class ToolIndex {
     for (const length of this.prefixLengths) {
       if (length > tool.length) break
       const globs = this.byPrefix.get(tool.slice(0, length))
-      if (globs) for (const rule of globs) if ((rule.toolMatcher as RegExp).test(tool)) matched.push(rule)
+      if (globs) for (const rule of globs) if (rule.tool.matches(tool)) matched.push(rule)
     }
 
     matched.sort(byOrder)
@@ -115,7 +121,7 @@ export class ConnectionRules {
     const common = this.shared.lookup(tool)
     // Most tools match none of the connection's own rules: no allocation for them.
     let mine: CompiledRule[] | undefined
-    for (const rule of this.own) if (toolMatches(rule, tool)) (mine ??= []).push(rule)
+    for (const rule of this.own) if (rule.tool.matches(tool)) (mine ??= []).push(rule)
     return mine === undefined ? common.decision : decideAmong([...common.matched, ...mine].sort(byOrder))
   }
 
@@ -124,7 +130,7 @@ export class ConnectionRules {
     if (this.none) return []
     const common = this.shared.lookup(tool)
     let mine: CompiledRule[] | undefined
-    for (const rule of this.own) if (toolMatches(rule, tool)) (mine ??= []).push(rule)
+    for (const rule of this.own) if (rule.tool.matches(tool)) (mine ??= []).push(rule)
     if (mine === undefined) return common.patterns
     return [...common.matched, ...mine].sort(byOrder).map((rule) => rule.rule.pattern)
   }
@@ -164,16 +170,14 @@ export class RuleSet {
     for (const [order, rule] of rules.entries()) {
       const [kind, connection, tool] = rule.pattern.split(':')
       const compiled: CompiledRule = {
-        connection: segmentMatcher(connection),
-        kind: segmentMatcher(kind),
+        connection: new Segment(connection),
+        kind: new Segment(kind),
         order,
         rule,
-        tool,
-        toolMatcher: segmentMatcher(tool),
-        toolPrefix: literalPrefix(tool),
+        tool: new Segment(tool),
         ...patternSpecificity(rule.pattern),
       }
-      if (typeof compiled.connection !== 'string') this.globConnection.push(compiled)
+      if (!compiled.connection.literal) this.globConnection.push(compiled)
       else {
         const list = this.byConnection.get(connection)
         if (list) list.push(compiled)
@@ -196,11 +200,11 @@ export class RuleSet {
     let found = this.connections.get(key)
     if (found) return found
     const everywhere: CompiledRule[] = []
-    const own = (this.byConnection.get(connection) ?? []).filter((rule) => segmentMatches(rule.kind, kind))
+    const own = (this.byConnection.get(connection) ?? []).filter((rule) => rule.kind.matches(kind))
     for (const rule of this.globConnection) {
-      if (!segmentMatches(rule.kind, kind)) continue
-      if ((rule.connection as RegExp).source === ANY_SEGMENT) everywhere.push(rule)
-      else if (segmentMatches(rule.connection, connection)) own.push(rule)
+      if (!rule.kind.matches(kind)) continue
+      if (rule.connection.any) everywhere.push(rule)
+      else if (rule.connection.matches(connection)) own.push(rule)
     }
 
     own.sort(byOrder)

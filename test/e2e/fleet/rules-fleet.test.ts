@@ -1,6 +1,5 @@
 // Rules and ceilings through the real CLI, against a fleet of real MCP servers (HTTPS with the test CA, and plain http
-// on loopback). Catalog connections are not in this fleet yet: the rules are kind-agnostic (`*:*:…`), and the
-// resolution is tested for an app prefix in test/core/policy/rules.test.ts.
+// on loopback) and a catalog app connection (HaloPSA, against its emulator).
 import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -8,6 +7,7 @@ import {join} from 'node:path'
 import {testCa} from '../../helpers/ca.js'
 import {cliSandbox} from '../../helpers/cli.js'
 import {startMcpServer, type TestMcpServer, type TestTool} from '../../helpers/servers.js'
+import {startHaloEmulator} from '../../helpers/vendors/halopsa.js'
 
 const schema = {properties: {id: {type: 'string'}}, type: 'object'}
 const tool = (name: string, description: string): TestTool => ({description, inputSchema: schema, name})
@@ -93,6 +93,37 @@ describe('rules and ceilings across a fleet (CLI)', () => {
       ['mcp:acme:delete_ticket', 'approval_needed', 'default'],
       ['mcp:globex:delete_device', 'approval_needed', 'default'],
     ])
+  })
+
+  it('rules span MCP servers and catalog app connections: an app born under them, kind-wide and fleet-wide rules alike', async () => {
+    const halo = await startHaloEmulator({tenant: 'acmetenant'})
+    try {
+      await ok(['policy', 'rules', 'add', 'halopsa:*:*', 'approval_needed'])
+      await ok(['policy', 'rules', 'add', '*:*:update_*', '--at-most', 'disabled'])
+      await ok(['policy', 'rules', 'add', '*:*:list_*', 'auto'])
+      await ok(['integrations', 'add', acme.url, '--name', 'acme', '--json'])
+      const connected = await run(
+        ['connect', 'halopsa', '--name', 'psa', '--field', `instance=${halo.origin}`, '--field', `client-id=${halo.credentials.clientId}`, '--secret-stdin', 'client-secret', '--insecure-storage', '--json'],
+        halo.credentials.clientSecret,
+      )
+      assert.equal(connected.code, 0, connected.stderr)
+
+      const rows = await tools()
+      // halopsa:*:* (two wildcards) is more specific than *:*:list_* (three): it decides the app's lists too.
+      assert.deepEqual([rows['halopsa:psa:list_tickets'].permission, rows['halopsa:psa:list_tickets'].rule], ['approval_needed', 'halopsa:*:*'])
+      assert.deepEqual([rows['halopsa:psa:update_ticket'].permission, rows['halopsa:psa:update_ticket'].source, rows['halopsa:psa:update_ticket'].rule], ['disabled', 'ceiling', '*:*:update_*'])
+      assert.deepEqual([rows['mcp:acme:list_tickets'].permission, rows['mcp:acme:list_tickets'].rule], ['auto', '*:*:list_*'])
+
+      const refused = await run(['policy', 'set', 'halopsa:psa:update_ticket', 'approval_needed', '--json'])
+      assert.equal(refused.code, 7)
+      assert.match(refused.json().error.message, /halopsa:psa:update_ticket cannot be approval_needed: ceiling \*:\*:update_\* allows at most disabled/)
+      await ok(['policy', 'set', 'halopsa:psa:list_tickets', 'auto'])
+      assert.deepEqual([(await tools())['halopsa:psa:list_tickets'].permission, (await tools())['halopsa:psa:list_tickets'].source], ['auto', 'user'])
+      const exported = (await ok(['policy', 'export'])).stdout
+      assert.match(exported, /\n {2}psa:\n {4}list_tickets: auto\n/)
+    } finally {
+      await halo.close()
+    }
   })
 
   it('a ceiling refuses a looser choice from policy set, --stdin and a policy file, naming the rule (exit 7)', async () => {

@@ -28,6 +28,35 @@ async function step(title, args) {
   }
 }
 
+/** An agent's view: an MCP client (the SDK's own) spawns `mcpctl gateway` over stdio, as Claude Code or Cursor would. */
+async function agentStep() {
+  if (failed) return
+  process.stdout.write(`\n${bold('# 7. Use it from your agent: an MCP client talks to `mcpctl gateway` (what `mcpctl gateway install` sets up)')}\n`)
+  const {Client} = await import('@modelcontextprotocol/client')
+  const {StdioClientTransport} = await import('@modelcontextprotocol/client/stdio')
+  const client = new Client({name: 'demo-agent', version: '1.0.0'}, {capabilities: {elicitation: {form: {}}}})
+  client.setRequestHandler('elicitation/create', async (request) => {
+    process.stdout.write(`  the client asks the person: ${request.params.message}\n  → the person approves\n`)
+    return {action: 'accept', content: {approve: true}}
+  })
+  try {
+    await client.connect(new StdioClientTransport({args: [join(root, 'bin', 'run.js'), 'gateway'], command: process.execPath, env, stderr: 'inherit'}))
+    const {tools} = await client.listTools()
+    process.stdout.write(`  tools/list: ${tools.length} tools (the disabled ones are not offered): ${tools.map((tool) => tool.name).join(', ')}\n`)
+    const show = (result) => result.content.map((item) => item.text).join(' ')
+    process.stdout.write(`  call helpdesk__list_tickets (auto): ${show(await client.callTool({arguments: {company: 'acme'}, name: 'helpdesk__list_tickets'}))}\n`)
+    process.stdout.write('  call helpdesk__create_ticket (approval_needed):\n')
+    process.stdout.write(`  result: ${show(await client.callTool({arguments: {summary: 'Printer on fire'}, name: 'helpdesk__create_ticket'}))}\n`)
+    const refused = await client.callTool({arguments: {id: 42}, name: 'helpdesk__delete_ticket'})
+    process.stdout.write(`  call helpdesk__delete_ticket (disabled): ${show(refused)}\n`)
+  } catch (error) {
+    process.stderr.write(`demo: the agent step failed: ${error.message}\n`)
+    failed = true
+  } finally {
+    await client.close().catch(() => {})
+  }
+}
+
 try {
   process.stdout.write(`A throw-away store in ${store}; an example helpdesk MCP server on ${server.url} (bearer token in $HELPDESK_TOKEN).\n`)
   await step('1. Probe: how does the server authenticate?', ['integrations', 'probe', server.url, '--allow-http'])
@@ -38,12 +67,12 @@ try {
   await step('4. Preview a bulk change: no deletes, ever', ['policy', 'set', 'mcp:helpdesk:delete_*', 'mcp:helpdesk:reset_*', 'disabled', '--dry-run'])
   await step('5. Apply it', ['policy', 'set', 'mcp:helpdesk:delete_*', 'mcp:helpdesk:reset_*', 'disabled'])
   await step('6. The same, as JSON for scripts', ['tools', 'list', '--permission', 'disabled', '--json'])
-  await step('7. Disconnect: removes the connection, its tools and policies', ['disconnect', 'helpdesk', '--yes'])
-  await step('8. Nothing is left', ['integrations', 'list'])
+  await agentStep()
+  await step('8. Every call the agent made, in the audit log (argument digests, never arguments)', ['audit'])
 } finally {
   await server.close()
   rmSync(store, {force: true, recursive: true})
 }
 
-process.stdout.write(failed ? '\nThe demo failed.\n' : '\nDone. Try it on your own servers: mcpctl integrations add <url>\n')
+process.stdout.write(failed ? '\nThe demo failed.\n' : '\nDone. Try it on your own servers: mcpctl integrations add <url>, then mcpctl gateway install claude-code\n')
 process.exitCode = failed ? 1 : 0

@@ -38,3 +38,13 @@ export const gatewayOnly = Flags.string({
   helpValue: 'PATTERN',
   multiple: true,
 })
+
+/** Where a static credential (bearer token, header value) comes from without a prompt: `integrations add` and `connect`. */
+export const credentialFlags = {
+  'token-env': Flags.string({
+    description: 'Environment variable that holds the token or header value; only its name is stored.',
+    exclusive: ['token-stdin'],
+    helpValue: 'VAR',
+  }),
+  'token-stdin': Flags.boolean({description: 'Read the token or header value from standard input.', exclusive: ['token-env', 'client-secret-stdin']}),
+}

@@ -1,10 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {usageError} from '../core/errors.js'
+import {ExitCode, missingAnswer, usageError} from '../core/errors.js'
 import type {SecretInput} from '../core/integrations.js'
 import type {AppConnectResult} from '../core/sources/catalog/connect.js'
-import {allowHttp, oauthFlags, yes} from '../flags.js'
+import type {CredentialReplacement} from '../core/sources/mcp/add.js'
+import {allowHttp, credentialFlags, oauthFlags, yes} from '../flags.js'
+import type {OAuthFlagValues} from '../ui/browser.js'
 
 interface ReauthorizeResult {
   expiresAt?: string
@@ -32,8 +34,10 @@ export default class Connect extends BaseCommand {
   static description = `Connect a built-in app, or re-authorize / replace the credentials of an existing connection.
 
 Which one is decided by the argument:
-  connect <name>              <name> is an existing connection: an MCP server is re-authorized in the browser;
-                              an app connection gets new credentials (verified first). Tools and policies are kept.
+  connect <name>              <name> is an existing connection: an OAuth MCP server is re-authorized in the
+                              browser; a bearer or header MCP server gets a new token or header value (asked masked,
+                              or --token-stdin / --token-env); an app connection gets new credentials. New
+                              credentials are verified first. Tools and policies are kept.
   connect <app-id>            no connection has that name: a new connection of the catalog app <app-id>, named
                               <app-id> (see mcpctl integrations catalog).
   connect <app-id> --name N   always a new connection of <app-id>, named N (one per customer or instance).
@@ -56,9 +60,11 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
     },
     {command: 'printf %s "$NEW_KEY" | <%= config.bin %> <%= command.id %> acme-docs --secret-stdin api-key', description: 'Replace the key of an existing app connection'},
     {command: '<%= config.bin %> <%= command.id %> acme --scope "tickets.read tickets.write"', description: 'Re-authorize an OAuth MCP server with new scopes'},
+    {command: 'printf %s "$NEW_TOKEN" | <%= config.bin %> <%= command.id %> helpdesk --token-stdin', description: 'Replace the bearer token (or header value) of an MCP server'},
   ]
   static flags = {
     ...oauthFlags,
+    ...credentialFlags,
     'allow-http': allowHttp,
     field: Flags.string({description: 'App field KEY=VALUE (repeatable), e.g. instance=eu. Field keys: mcpctl integrations catalog --json.', helpValue: 'KEY=VALUE', multiple: true}),
     'insecure-storage': Flags.boolean({description: 'Without an OS keyring, store the secrets or tokens in a 0600 file in the config directory.'}),
@@ -68,7 +74,7 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
     yes,
   }
 
-  async run(): Promise<AppConnectResult | ReauthorizeResult> {
+  async run(): Promise<AppConnectResult | CredentialReplacement | ReauthorizeResult> {
     const {args, flags} = await this.parse(Connect)
     const ctx = {secrets: this.secrets, store: this.store}
     const existing = (await this.store.read()).integrations[args.target]
@@ -78,12 +84,22 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
       throw usageError(`--name makes a new connection of a catalog app, and "${args.target}" is a connection, not an app id.`, `Re-authorize or replace its credentials with \`mcpctl connect ${args.target}\`.`)
     }
 
+    const oauthGiven = ['client-id', 'client-metadata-url', 'client-secret-env', 'client-secret-stdin', 'no-browser', 'scope', 'callback-port'].filter((f) => flags[f as keyof typeof flags] !== undefined && flags[f as keyof typeof flags] !== false)
+    const tokenGiven = flags['token-env'] !== undefined || flags['token-stdin']
     if (existing && !flags.name && !existing.app) {
       if (appFlags) throw usageError(`"${args.target}" is an MCP server: --field, --secret-env and --secret-stdin are for app connections.`)
+      const {auth} = existing
+      if (auth.type === 'bearer' || auth.type === 'header') {
+        if (oauthGiven.length > 0) throw usageError(`"${args.target}" uses ${auth.type} auth; --${oauthGiven[0]} is for OAuth.`, 'Give the new credential with --token-stdin or --token-env VAR, or on a terminal when asked.')
+        return this.replace(args.target, auth.type === 'bearer' ? 'bearer token' : `value of the ${auth.headerName} header`, flags)
+      }
+
+      if (auth.type === 'none') throw usageError(`"${args.target}" uses no credential: there is nothing to re-authorize or replace.`)
+      if (tokenGiven) throw usageError(`"${args.target}" uses OAuth; --token-stdin and --token-env are for bearer or header connections.`, `Re-authorize it in the browser with \`mcpctl connect ${args.target}\`.`)
       return this.reauthorize(args.target, flags)
     }
 
-    const oauthGiven = ['client-id', 'client-metadata-url', 'client-secret-env', 'client-secret-stdin', 'no-browser', 'scope', 'callback-port'].filter((f) => flags[f as keyof typeof flags] !== undefined && flags[f as keyof typeof flags] !== false)
+    if (tokenGiven) throw usageError('--token-stdin and --token-env replace the credential of a bearer or header MCP server; app connections take --secret-stdin KEY or --secret-env KEY=VAR.')
     if (oauthGiven.length > 0) throw usageError(`--${oauthGiven[0]} is for re-authorizing an MCP server; app connections take --field and --secret-* flags.`)
     const request = {
       fields: pairs(flags.field, '--field', 'VALUE'),
@@ -139,7 +155,29 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
     return secrets
   }
 
-  private async reauthorize(name: string, flags: Parameters<typeof import('../ui/browser.js').oauthFromFlags>[0] & {'allow-http'?: boolean; 'insecure-storage'?: boolean}): Promise<ReauthorizeResult> {
+  /** A bearer or header MCP server: a new token or header value, checked against the server before it replaces the old one. */
+  private async replace(name: string, label: string, flags: {'insecure-storage': boolean; 'token-env'?: string; 'token-stdin'?: boolean}): Promise<CredentialReplacement> {
+    const {credentialFromFlags} = await import('../ui/add-answers.js')
+    let secret = await credentialFromFlags(flags)
+    if (!secret) {
+      if (!this.canPrompt) throw missingAnswer(`The new credential for "${name}"`, '--token-stdin (pipe it in) or --token-env VAR')
+      const {askSecret} = await import('../ui/prompts.js')
+      secret = {kind: 'value', value: await askSecret({message: `New ${label} for ${name}`})}
+    }
+
+    const {replaceCredential} = await import('../core/sources/mcp/add.js')
+    const result = await replaceCredential({secrets: this.secrets, store: this.store}, name, {insecureStorage: flags['insecure-storage'], secret})
+    if (result.warnings.length > 0) process.exitCode = ExitCode.partial
+    if (!this.jsonEnabled()) {
+      const where = {env: `a reference to $${secret.kind === 'env' ? secret.variable : ''}`, file: 'the 0600 secrets file', keyring: 'the OS keyring'}[result.secretStorage]
+      this.log(`Replaced the credential of ${result.name}: the server accepted it; it is kept in ${where}. Tools and policies are unchanged.`)
+      for (const warning of result.warnings) this.warn(warning)
+    }
+
+    return result
+  }
+
+  private async reauthorize(name: string, flags: OAuthFlagValues & {'allow-http'?: boolean; 'insecure-storage'?: boolean}): Promise<ReauthorizeResult> {
     const {oauthFromFlags} = await import('../ui/browser.js')
     const oauth = await oauthFromFlags(flags, this.canPrompt)
     try {

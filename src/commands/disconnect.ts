@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {ExitCode, McpctlError, missingAnswer} from '../core/errors.js'
-import {planRemoval, type RemovalReceipt, requireIntegration} from '../core/integrations.js'
+import {exportChoicesCommand, planRemoval, type RemovalReceipt, requireIntegration} from '../core/integrations.js'
 import {yes} from '../flags.js'
 
 export default class Disconnect extends BaseCommand {
@@ -15,17 +15,27 @@ receipt says until when. For a catalog app whose vendor offers no revocation fro
 deleted and the receipt says where in the vendor's console the key is revoked (exit 0). Local secrets are removed
 whatever happens; exit code 5 (partial) says something that could be revoked was not.
 
-Shows what will be removed and asks first; without a terminal (CI, pipes, --json) it needs --yes.
-Connecting the same server again seeds default policies again.`
-  static examples = ['<%= config.bin %> <%= command.id %> acme', '<%= config.bin %> <%= command.id %> acme --yes --json']
+Shows what will be removed — how many of the tools' policies a person chose, which are lost — and asks first; without a terminal (CI, pipes, --json) it needs --yes. Keep the choices first with \`mcpctl policy export --server <name>\`. Connecting the same server again seeds default policies again.`
+  static examples = [
+    '<%= config.bin %> <%= command.id %> acme',
+    '<%= config.bin %> policy export --server acme -o acme-policy.yaml && <%= config.bin %> <%= command.id %> acme --yes --json',
+  ]
   static flags = {yes}
 
   async run(): Promise<RemovalReceipt> {
     const {args, flags} = await this.parse(Disconnect)
     const plan = planRemoval(requireIntegration(await this.store.read(), args.name))
     if (!flags.yes) {
-      if (!this.canPrompt) throw missingAnswer(`Confirmation to disconnect "${plan.name}"`, '--yes')
-      this.note(`This removes "${plan.name}" (${plan.url}): ${plan.tools} tools and their policies, and ${plan.secrets} stored secret${plan.secrets === 1 ? '' : 's'}.`)
+      const choices = `${plan.choices} choice${plan.choices === 1 ? '' : 's'} people made`
+      const keep = plan.choices > 0 ? ` To keep the ${choices}, first run \`${exportChoicesCommand(plan.name)}\`.` : ''
+      if (!this.canPrompt) {
+        const flag = plan.choices > 0 ? `--yes (the ${choices} go with it: keep them first with \`${exportChoicesCommand(plan.name)}\`)` : '--yes'
+        throw missingAnswer(`Confirmation to disconnect "${plan.name}"`, flag)
+      }
+
+      this.note(
+        `This removes "${plan.name}" (${plan.url}): ${plan.tools} tools and their policies — ${plan.choices > 0 ? `${choices} among them, lost for good` : 'none of them chosen by a person'} — and ${plan.secrets} stored secret${plan.secrets === 1 ? '' : 's'}.${keep}`,
+      )
       const {askConfirm} = await import('../ui/prompts.js')
       if (!(await askConfirm({default: false, message: `Disconnect ${plan.name}?`}))) throw new McpctlError('interrupted', 'Nothing was removed.')
     }

@@ -1,6 +1,6 @@
 // Connections of every kind, as the commands see them: names, storing a new one with its tools seeded, removal, and
 // the summaries commands render. Kind-specific work goes through src/core/sources/ (describe.ts, Source).
-import {usageError} from './errors.js'
+import {type McpctlError, usageError} from './errors.js'
 import {INTEGRATION_NAME, qualifiedToolName} from './names.js'
 import type {Permission} from './policy/permission.js'
 import {resolveConnectionTools} from './policy/resolve.js'
@@ -65,7 +65,11 @@ export async function storeNewConnection(
   ctx: Context,
   connection: Integration,
   definitions: ToolDefinition[],
-  options: {savedSecrets?: SecretRef[]} = {},
+  options: {
+    /** Why the connection may not be stored after all, checked under the store lock (e.g. a duplicate URL). */
+    conflict?: (config: Config) => McpctlError | undefined
+    savedSecrets?: SecretRef[]
+  } = {},
 ): Promise<SeededTool[]> {
   const records: Record<string, ToolDefinition> = {}
   const tools: Integration['tools'] = {}
@@ -79,6 +83,8 @@ export async function storeNewConnection(
     await ctx.store.update((latest, tx) => {
       const clash = checkIntegrationName(latest, integration.name)
       if (clash) throw usageError(clash, 'Choose another name with --name.')
+      const conflict = options.conflict?.(latest)
+      if (conflict) throw conflict
       latest.integrations[integration.name] = integration
       // Born under the baseline: rules already in the store decide its tools from the start.
       resolveConnectionTools(latest, integration.name, connection.createdAt)
@@ -99,6 +105,8 @@ export async function storeNewConnection(
 }
 
 export interface RemovalPlan {
+  /** Policies a person chose for its tools: lost with it (`policy export --server <name>` keeps them in a file). */
+  choices: number
   name: string
   secrets: number
   tools: number
@@ -107,13 +115,18 @@ export interface RemovalPlan {
 
 export function planRemoval(integration: Integration): RemovalPlan {
   const {secrets, url} = describeConnection(integration)
+  const tools = Object.values(integration.tools)
   return {
+    choices: tools.filter((tool) => tool.choice).length,
     name: integration.name,
     secrets: secrets.filter((ref) => ref.kind !== 'env').length,
-    tools: Object.keys(integration.tools).length,
+    tools: tools.length,
     url,
   }
 }
+
+/** The command that keeps a connection's chosen policies in a file before it goes. */
+export const exportChoicesCommand = (name: string) => `mcpctl policy export --server ${name} -o ${name}-policy.yaml`
 
 export interface RemovalReceipt extends RemovalPlan {
   removed: {integration: boolean; policies: number; secrets: number; tools: number}

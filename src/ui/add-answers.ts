@@ -1,5 +1,7 @@
-// How `integrations add` gets answers its flags did not give: prompts on a terminal, else an error naming the flag.
-import {missingAnswer} from '../core/errors.js'
+// How `integrations add` and `connect` get answers: from flags (--token-stdin, --token-env), else prompts on a
+// terminal, else an error naming the flag.
+import {missingAnswer, usageError} from '../core/errors.js'
+import type {SecretInput} from '../core/integrations.js'
 import type {Answers} from '../core/sources/mcp/add.js'
 import type {ProbeResult} from '../core/sources/mcp/probe.js'
 
@@ -51,4 +53,20 @@ export function flagAnswers(): Answers {
       throw missingAnswer('The credential', '--token-stdin (pipe it in) or --token-env VAR')
     },
   }
+}
+
+/** The credential --token-env or --token-stdin gives, if either does. */
+export async function credentialFromFlags(flags: {'token-env'?: string; 'token-stdin'?: boolean}): Promise<SecretInput | undefined> {
+  const variable = flags['token-env']
+  if (variable !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw usageError(`"${variable}" is not an environment variable name.`)
+    return {kind: 'env', variable}
+  }
+
+  if (flags['token-stdin']) {
+    const {readStdin} = await import('./stdin.js')
+    return {kind: 'value', value: await readStdin('--token-stdin')}
+  }
+
+  return undefined
 }

@@ -140,6 +140,54 @@ describe('integrations (CLI, HTTPS)', function () {
       assert.equal(result.json().probe.challengedAt, 'tools/list')
     })
 
+    it('refuses a second connection to the same server URL unless --allow-duplicate, before contacting it', async () => {
+      const server = await start({auth: 'none'})
+      assert.equal((await run(['integrations', 'add', server.url, '--name', 'acme'])).code, 0)
+      const seen = server.requests.length
+      for (const url of [`${server.url}/`, server.url.replace('/mcp', '/./mcp')]) {
+        const again = await run(['integrations', 'add', url, '--name', 'acme-two', '--json'])
+        assert.equal(again.code, 2, url)
+        assert.match(again.json().error.message, /is already connected as "acme"/)
+        assert.match(again.json().error.hint, /--allow-duplicate/)
+      }
+      assert.equal(server.requests.length, seen, 'refused before any network work')
+      const allowed = await run(['integrations', 'add', server.url, '--name', 'acme-two', '--allow-duplicate', '--json'])
+      assert.equal(allowed.code, 0, allowed.stderr)
+      assert.deepEqual((await run(['integrations', 'list', '--json'])).json().map((i: {name: string}) => i.name).sort(), ['acme', 'acme-two'])
+    })
+
+    it('sends repeatable --header NAME=VALUE (stored, not secret) on every request beside the credential', async () => {
+      const server = await start({auth: 'header', headerName: 'x-api-key', headerValue: 'key-T1'})
+      const added = await run(
+        ['integrations', 'add', server.url, '--name', 'rmm', '--header-name', 'x-api-key', '--token-env', 'RMM_KEY', '--header', 'X-Tenant-Id=acme', '--header', 'x-region=eu-1', '--json'],
+        {env: {RMM_KEY: 'key-T1'}},
+      )
+      assert.equal(added.code, 0, added.stderr)
+      assert.deepEqual(added.json().headers, {'x-region': 'eu-1', 'x-tenant-id': 'acme'})
+      assert.equal((await run(['tools', 'call', 'mcp:rmm:list_tickets'], {env: {RMM_KEY: 'key-T1'}})).code, 0)
+      const toEndpoint = server.requests.filter((r) => r.path === '/mcp')
+      assert.ok(toEndpoint.length >= 4, 'probe, session, listing and the call')
+      for (const request of toEndpoint) assert.deepEqual([request.headers['x-tenant-id'], request.headers['x-region']], ['acme', 'eu-1'], `${request.method} ${JSON.stringify(request.body)}`)
+      const show = (await run(['integrations', 'show', 'rmm', '--json'])).json()
+      assert.deepEqual(show.headers, {'x-region': 'eu-1', 'x-tenant-id': 'acme'})
+      assert.match(configFiles(sandbox.dir), /"x-tenant-id": ?"acme"/)
+    })
+
+    it('refuses a --header that would carry the credential or steer the protocol, before contacting the server', async () => {
+      const server = await start({auth: 'header', headerName: 'x-api-key'})
+      for (const [header, message] of [
+        ['authorization=Bearer x', /cannot set authorization/],
+        ['x-api-key=test-key', /credential header of this connection/],
+        ['mcp-session-id=1', /cannot set mcp-session-id/],
+        ['no-equals-sign', /not NAME=VALUE/],
+      ] as const) {
+        const result = await run(['integrations', 'add', server.url, '--name', 'rmm', '--header-name', 'x-api-key', '--token-env', 'K', '--header', header, '--json'], {env: {K: 'test-key'}})
+        assert.equal(result.code, 2, header)
+        assert.match(result.json().error.message, message)
+      }
+      assert.equal(server.requests.length, 0)
+    })
+
     it('probes, then takes a custom header whose value is referenced from the environment', async () => {
       const server = await start({auth: 'header', headerName: 'x-api-key', headerValue: 'itg-KEY-99'})
       const result = await run(['integrations', 'add', server.url, '--name', 'itglue', '--header-name', 'x-api-key', '--token-env', 'ITG_KEY', '--json'], {
@@ -286,15 +334,84 @@ describe('integrations (CLI, HTTPS)', function () {
     })
   })
 
+  describe('connect (rotate a static credential)', () => {
+    it('replaces a bearer token after the server accepts it, keeping tools and policies; a refused one changes nothing', async () => {
+      const server = await start({auth: 'bearer', token: 'tok-OLD-1111'})
+      const secretsFile = join(sandbox.dir, 'secrets.json')
+      const added = await run(['integrations', 'add', server.url, '--name', 'acme', '--auth', 'bearer', '--token-stdin', '--insecure-storage'], {input: 'tok-OLD-1111'})
+      assert.equal(added.code, 0, added.stderr)
+      assert.equal((await run(['policy', 'set', 'mcp:acme:delete_ticket', 'disabled'])).code, 0)
+
+      // The key is rotated at the server: calls now fail, and the hint names this connection's command.
+      server.credentials.token = 'tok-NEW-2222'
+      const stale = await run(['tools', 'call', 'mcp:acme:list_tickets', '--json'])
+      assert.equal(stale.code, 3)
+      assert.match(stale.json().error.hint, /Replace it with `mcpctl connect acme`/)
+
+      const noTerminal = await run(['connect', 'acme', '--json'])
+      assert.equal(noTerminal.code, 2)
+      assert.match(noTerminal.json().error.message, /The new credential for "acme"/)
+      assert.match(noTerminal.json().error.hint, /--token-stdin/)
+      assert.doesNotMatch(noTerminal.json().error.message + noTerminal.json().error.hint, /OAuth|browser/)
+
+      const refused = await run(['connect', 'acme', '--token-stdin', '--json'], {input: 'tok-WRONG-3333'})
+      assert.equal(refused.code, 3)
+      assert.match(refused.json().error.message, /The current credential of "acme" was kept/)
+      assert.match(readFileSync(secretsFile, 'utf8'), /tok-OLD-1111/)
+
+      const replaced = await run(['connect', 'acme', '--token-stdin', '--json'], {input: 'tok-NEW-2222\n'})
+      assert.equal(replaced.code, 0, replaced.stderr)
+      assert.deepEqual([replaced.json().auth, replaced.json().secretStorage], ['bearer', 'file'])
+      const secrets = readFileSync(secretsFile, 'utf8')
+      assert.match(secrets, /tok-NEW-2222/)
+      assert.doesNotMatch(secrets, /tok-OLD-1111/, 'the old secret is deleted')
+
+      const call = await run(['tools', 'call', 'mcp:acme:list_tickets'])
+      assert.equal(call.code, 0, call.stderr)
+      const rows = (await run(['tools', 'list', '--json'])).json()
+      assert.deepEqual(rows.map((r: {name: string; permission: string; source: string}) => [r.name, r.permission, r.source]), [
+        ['mcp:acme:delete_ticket', 'disabled', 'user'],
+        ['mcp:acme:list_tickets', 'auto', 'default'],
+      ])
+      assert.doesNotMatch(configFiles(sandbox.dir), /tok-(OLD|NEW)/)
+      for (const output of outputs) assert.doesNotMatch(output.stdout + output.stderr, /tok-(OLD|NEW|WRONG)/)
+    })
+
+    it('replaces a header credential with a reference to another environment variable', async () => {
+      const server = await start({auth: 'header', headerName: 'x-api-key', headerValue: 'key-A'})
+      assert.equal((await run(['integrations', 'add', server.url, '--name', 'docs', '--header-name', 'x-api-key', '--token-env', 'DOCS_KEY'], {env: {DOCS_KEY: 'key-A'}})).code, 0)
+      server.credentials.headerValue = 'key-B'
+      const replaced = await run(['connect', 'docs', '--token-env', 'DOCS_KEY_2', '--json'], {env: {DOCS_KEY_2: 'key-B'}})
+      assert.equal(replaced.code, 0, replaced.stderr)
+      const show = (await run(['integrations', 'show', 'docs', '--json'])).json()
+      assert.deepEqual([show.headerName, show.secretStorage], ['x-api-key', 'env:DOCS_KEY_2'])
+      assert.equal((await run(['tools', 'call', 'mcp:docs:list_tickets'], {env: {DOCS_KEY_2: 'key-B'}})).code, 0)
+    })
+
+    it('refuses OAuth flags for a static connection and tokens for one without a credential', async () => {
+      const bearer = await start({auth: 'bearer'})
+      assert.equal((await run(['integrations', 'add', bearer.url, '--name', 'acme', '--token-env', 'T'], {env: {T: 'test-token'}})).code, 0)
+      const oauthFlag = await run(['connect', 'acme', '--scope', 'mcp', '--json'])
+      assert.equal(oauthFlag.code, 2)
+      assert.match(oauthFlag.json().error.message, /uses bearer auth; --scope is for OAuth/)
+      const open = await start({auth: 'none'})
+      assert.equal((await run(['integrations', 'add', open.url, '--name', 'open'])).code, 0)
+      const none = await run(['connect', 'open', '--json'])
+      assert.equal(none.code, 2)
+      assert.match(none.json().error.message, /uses no credential/)
+    })
+  })
+
   describe('disconnect', () => {
     it('needs --yes without a terminal, then removes the connection, its tools, policies and secret', async () => {
       const server = await start({auth: 'bearer', token: 'tok-REMOVE-me'})
       await run(['integrations', 'add', server.url, '--name', 'acme', '--auth', 'bearer', '--token-stdin', '--insecure-storage'], {input: 'tok-REMOVE-me'})
       await run(['policy', 'set', 'mcp:acme:list_tickets', 'disabled'])
 
-      const refused = await run(['disconnect', 'acme'])
+      const refused = await run(['disconnect', 'acme', '--json'])
       assert.equal(refused.code, 2)
-      assert.match(refused.stderr, /--yes/)
+      assert.match(refused.json().error.hint, /--yes/)
+      assert.match(refused.json().error.hint, /the 1 choice people made go with it: keep them first with `mcpctl policy export --server acme -o acme-policy\.yaml`/)
       assert.equal((await run(['tools', 'list', '--json'])).json().length, 2)
 
       const receipt = await run(['disconnect', 'acme', '--yes', '--json'])

@@ -2,10 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {usageError} from '../../core/errors.js'
-import type {SecretInput} from '../../core/integrations.js'
 import type {AddResult} from '../../core/sources/mcp/add.js'
 import {AUTH_TYPES} from '../../core/store/store-format.js'
-import {allowHttp, oauthFlags, yes} from '../../flags.js'
+import {allowHttp, credentialFlags, oauthFlags, yes} from '../../flags.js'
 
 export default class IntegrationsAdd extends BaseCommand {
   static args = {url: Args.string({description: 'MCP server URL (https://…)', ignoreStdin: true, required: true})}
@@ -29,20 +28,25 @@ Secrets go to the OS keyring; without one, --insecure-storage allows a 0600 file
       description: 'OAuth with a pre-registered client (the browser opens; the loopback callback finishes the flow)',
     },
     {command: '<%= config.bin %> <%= command.id %> https://mcp.example.com/mcp --no-browser', description: 'Over SSH: open the printed URL elsewhere, paste back where it ends'},
+    {
+      command: '<%= config.bin %> <%= command.id %> https://rmm.example.com/mcp --name rmm --auth header --header-name x-api-key --token-env RMM_KEY --header x-tenant-id=acme',
+      description: 'A key plus a tenant header (not secret) sent on every request',
+    },
   ]
   static flags = {
     ...oauthFlags,
+    'allow-duplicate': Flags.boolean({description: 'Connect a server already connected under another name (e.g. one multi-tenant server, a token per customer).'}),
     'allow-http': allowHttp,
     auth: Flags.string({description: 'How to authenticate, overriding the probe.', options: [...AUTH_TYPES]}),
+    header: Flags.string({
+      description: 'A header sent on every request beside the credential, e.g. a tenant or account id (repeatable; not secret: stored in the config as given).',
+      helpValue: 'NAME=VALUE',
+      multiple: true,
+    }),
     'header-name': Flags.string({description: 'Header that carries the credential (custom-header auth), e.g. x-api-key.', helpValue: 'NAME'}),
     'insecure-storage': Flags.boolean({description: 'Without an OS keyring, store the secret in a 0600 file in the config directory.'}),
     name: Flags.string({char: 'n', description: 'Name for the integration (default: suggested from the URL).', helpValue: 'NAME'}),
-    'token-env': Flags.string({
-      description: 'Environment variable that holds the token or header value; only its name is stored.',
-      exclusive: ['token-stdin'],
-      helpValue: 'VAR',
-    }),
-    'token-stdin': Flags.boolean({description: 'Read the token or header value from standard input.', exclusive: ['token-env', 'client-secret-stdin']}),
+    ...credentialFlags,
     yes,
   }
 
@@ -52,14 +56,8 @@ Secrets go to the OS keyring; without one, --insecure-storage allows a 0600 file
     if (flags['header-name'] && !auth) auth = 'header'
     if (flags['header-name'] && auth !== 'header') throw usageError('--header-name goes with --auth header.')
 
-    let secret: SecretInput | undefined
-    if (flags['token-env']) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags['token-env'])) throw usageError(`"${flags['token-env']}" is not an environment variable name.`)
-      secret = {kind: 'env', variable: flags['token-env']}
-    } else if (flags['token-stdin']) {
-      const {readStdin} = await import('../../ui/stdin.js')
-      secret = {kind: 'value', value: await readStdin('--token-stdin')}
-    }
+    const {credentialFromFlags} = await import('../../ui/add-answers.js')
+    const secret = await credentialFromFlags(flags)
 
     if (secret && auth === 'none') throw usageError('A token was given but --auth none needs none.')
     if (secret && auth === 'oauth') throw usageError('--token-stdin/--token-env are for bearer or header auth; OAuth gets its tokens in the browser.')
@@ -75,10 +73,12 @@ Secrets go to the OS keyring; without one, --insecure-storage allows a 0600 file
     const result = await addIntegration(
       {secrets: this.secrets, store: this.store},
       {
+        allowDuplicate: flags['allow-duplicate'],
         allowHttp: flags['allow-http'],
         auth,
         authorization: oauth.authorization,
         headerName: flags['header-name'],
+        headers: flags.header,
         noAuthorization: oauth.unavailable,
         oauth: oauth.oauth,
         insecureStorage: flags['insecure-storage'],

@@ -135,9 +135,21 @@ export const SENSITIVE_TERMS: readonly SensitiveTerm[] = [
 const BULK_WORDS: ReadonlySet<string> = new Set(['all', 'bulk', 'entire', 'every', 'full'])
 const EXPORT_WORDS: ReadonlySet<string> = new Set(['export', 'exports'])
 
+// Seeding runs for every tool of every sync (20,000 at fleet scale): the terms are indexed by their first word, as
+// written and with the plural `s` a one-word term may take.
+const TERMS_BY_FIRST_WORD = new Map<string, SensitiveTerm[]>()
+for (const candidate of SENSITIVE_TERMS) {
+  const [first] = candidate.words
+  for (const key of candidate.words.length === 1 ? [first, `${first}s`] : [first]) {
+    TERMS_BY_FIRST_WORD.set(key, [...(TERMS_BY_FIRST_WORD.get(key) ?? []), candidate])
+  }
+}
+
+const ALL_WORDS = new RegExp(WORD.source, 'g')
+
 /** Every word of a text, lower-cased (the same word rule as names: `getUserPassword` → get, user, password). */
 export function wordsOf(text: string): string[] {
-  return [...text.matchAll(new RegExp(WORD.source, 'g'))].map((m) => m[0].toLowerCase())
+  return (text.match(ALL_WORDS) ?? []).map((word) => word.toLowerCase())
 }
 
 /** A description's first sentence: what the tool does, before the caveats (which mention passwords in passing). */
@@ -148,17 +160,19 @@ export function openingOf(description: string | undefined): string {
 
 /** The first sensitive term in these words, with the words as our list spells them (never server text). */
 export function sensitiveTermIn(words: string[], where: 'description' | 'name'): {kind: SensitiveKind; term: string} | undefined {
-  for (const candidate of SENSITIVE_TERMS) {
-    if (candidate.nameOnly && where !== 'name') continue
-    const n = candidate.words.length
-    for (let i = 0; i + n <= words.length; i++) {
+  for (let i = 0; i < words.length; i++) {
+    for (const candidate of TERMS_BY_FIRST_WORD.get(words[i]) ?? []) {
+      if (candidate.nameOnly && where !== 'name') continue
+      const n = candidate.words.length
+      if (i + n > words.length) continue
       const matches = candidate.words.every((w, j) => words[i + j] === w || (j === n - 1 && words[i + j] === `${w}s`))
       if (matches) return {kind: candidate.kind, term: candidate.words.join(' ')}
     }
   }
 
-  if (words.some((w) => EXPORT_WORDS.has(w)) && words.some((w) => BULK_WORDS.has(w))) {
-    return {kind: 'bulk export', term: `export ${words.find((w) => BULK_WORDS.has(w))}`}
+  if (words.some((w) => EXPORT_WORDS.has(w))) {
+    const bulk = words.find((w) => BULK_WORDS.has(w))
+    if (bulk) return {kind: 'bulk export', term: `export ${bulk}`}
   }
 
   return undefined

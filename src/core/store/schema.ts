@@ -104,6 +104,8 @@ export const McpIntegration = z.object({
   url: z.string(),
   transport: z.enum(TRANSPORTS),
   auth: Auth,
+  /** Headers sent on every request beside the credential (a tenant or account id): not secret, stored as given. */
+  headers: z.record(z.string(), z.string()).optional(),
   server: z.object({name: z.string().optional(), version: z.string().optional()}).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -8,7 +8,8 @@ import {suggestIntegrationName} from '../../names.js'
 import {parseServerUrl} from '../../net/endpoint.js'
 import type {InteractiveAuthorization} from '../../oauth/authorize.js'
 import type {OAuthGrant} from '../../oauth/grant.js'
-import type {Auth, AuthType, McpIntegration, SecretRef, Transport} from '../../store/schema.js'
+import type {Auth, AuthType, Config, McpIntegration, SecretRef, Transport} from '../../store/schema.js'
+import {describeConnection} from '../describe.js'
 import type {ProbeResult} from './probe.js'
 import type {Credentials} from './session.js'
 
@@ -29,6 +30,8 @@ export interface OAuthClientChoice {
 }
 
 export interface AddRequest {
+  /** Connect a server already connected under another name (one multi-tenant server, a token per customer). */
+  allowDuplicate?: boolean
   allowHttp?: boolean
   auth?: AuthType
   /** How to run a browser flow; absent when none can run here (CI without $BROWSER). */
@@ -37,6 +40,8 @@ export interface AddRequest {
   noAuthorization?: McpctlError
   oauth?: OAuthClientChoice
   headerName?: string
+  /** `--header NAME=VALUE`, repeatable: static, non-secret headers sent on every request (a tenant id). */
+  headers?: string[]
   insecureStorage?: boolean
   name?: string
   secret?: SecretInput
@@ -45,6 +50,8 @@ export interface AddRequest {
 
 export interface AddResult {
   auth: AuthType
+  /** Static headers sent on every request (`--header`). */
+  headers?: Record<string, string>
   name: string
   probe?: ProbeResult
   secretStorage?: SecretRef['kind']
@@ -57,16 +64,54 @@ export interface AddResult {
 
 const silent: Progress = {step() {}}
 
+/** Two URLs name the same MCP server: same origin, path (trailing slashes aside) and query (a tenant may live there). */
+function sameServer(a: URL, b: URL): boolean {
+  return a.origin === b.origin && a.pathname.replace(/\/+$/, '') === b.pathname.replace(/\/+$/, '') && a.search === b.search
+}
+
+/**
+ * A second connection to a server already connected would let a tool disabled under one name run under the other:
+ * refused unless asked for (a multi-tenant server with a token per customer is legitimate).
+ */
+export function duplicateConnection(config: Config, url: URL): McpctlError | undefined {
+  for (const existing of Object.values(config.integrations)) {
+    const described = describeConnection(existing)
+    if (described.kind !== 'mcp') continue
+    let stored: URL
+    try {
+      stored = new URL(described.url)
+    } catch {
+      continue
+    }
+
+    if (sameServer(stored, url)) {
+      return usageError(
+        `${url.origin}${url.pathname} is already connected as "${existing.name}": its tools and policies are there.`,
+        `A second connection would have policies of its own. If that is what you want (e.g. one token per customer), pass --allow-duplicate.`,
+      )
+    }
+  }
+
+  return undefined
+}
+
 export async function addIntegration(ctx: Context, request: AddRequest, answers: Answers, progress: Progress = silent): Promise<AddResult> {
   const url = parseServerUrl(request.url, {allowHttp: request.allowHttp})
   const config = await ctx.store.read()
+  // Cheap checks before any network work: a name given, then a server already connected.
+  const givenNameProblem = request.name === undefined ? undefined : checkIntegrationName(config, request.name)
+  if (givenNameProblem) throw usageError(givenNameProblem, 'Choose another name with --name.')
+  const duplicate = request.allowDuplicate ? undefined : duplicateConnection(config, url)
+  if (duplicate) throw duplicate
+  const {parseStaticHeaders} = await import('./headers.js')
+  const headers = parseStaticHeaders(request.headers ?? [], {credentialHeader: request.headerName})
 
   let probe: ProbeResult | undefined
   let auth = request.auth
   if (!auth) {
     progress.step(`Probing ${url.href}`)
     const {probeServer} = await import('./probe.js')
-    probe = await probeServer(url)
+    probe = await probeServer(url, {headers})
     auth = probe.auth
     if (auth === 'header') auth = request.headerName ? 'header' : await answers.authChoice(probe)
   }
@@ -85,6 +130,9 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
   const headerName = auth === 'header' ? request.headerName ?? (await answers.headerName()) : undefined
   if (headerName !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(headerName)) {
     throw usageError(`"${headerName}" is not a valid HTTP header name.`)
+  }
+  if (headerName !== undefined && Object.hasOwn(headers, headerName.toLowerCase())) {
+    throw usageError(`--header ${headerName.toLowerCase()} is the credential header of this connection; its value is a secret.`, 'Give it with --token-stdin or --token-env instead.')
   }
 
   let secret = request.secret
@@ -126,7 +174,7 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
   let serverVersion
   let transport: Transport
   try {
-    const session = await openSession(url, {credentials, transport: probe?.transport})
+    const session = await openSession(url, {credentials, headers, transport: probe?.transport})
     transport = session.transport
     try {
       progress.step('Discovering tools')
@@ -165,9 +213,11 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
   }
 
   const now = new Date().toISOString()
+  const staticHeaders = Object.fromEntries(Object.entries(headers).sort(([a], [b]) => (a < b ? -1 : 1)))
   const integration: McpIntegration = {
     auth: storedAuth,
     createdAt: now,
+    ...(Object.keys(staticHeaders).length > 0 ? {headers: staticHeaders} : {}),
     name,
     server: serverVersion ? {name: serverVersion.name, version: serverVersion.version} : undefined,
     syncedAt: now,
@@ -177,9 +227,13 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
     url: url.href,
     warnings: discovery.warnings,
   }
-  const tools = await storeNewConnection(ctx, integration, discovery.tools, {savedSecrets: secretRef && secretRef.kind !== 'env' ? [secretRef] : []})
+  const tools = await storeNewConnection(ctx, integration, discovery.tools, {
+    conflict: (latest) => (request.allowDuplicate ? undefined : duplicateConnection(latest, url)),
+    savedSecrets: secretRef && secretRef.kind !== 'env' ? [secretRef] : [],
+  })
   return {
     auth,
+    ...(integration.headers ? {headers: integration.headers} : {}),
     name,
     probe,
     secretStorage: secretRef?.kind,
@@ -200,7 +254,7 @@ export async function reauthorizeIntegration(
   const integration = requireIntegration(await ctx.store.read(), name)
   if (integration.app) throw usageError(`"${name}" is a ${integration.app.id} app connection, not an MCP server.`)
   if (integration.auth.type !== 'oauth') {
-    throw usageError(`"${name}" uses ${integration.auth.type} auth; connect re-authorizes OAuth integrations.`, `To change its credential: \`mcpctl disconnect ${name}\`, then \`mcpctl integrations add ${integration.url}\`.`)
+    throw usageError(`"${name}" uses ${integration.auth.type} auth: there is no OAuth grant to renew.`, `Replace its credential with \`mcpctl connect ${name}\` (asked on a terminal, or --token-stdin / --token-env).`)
   }
 
   const {authorizeServer} = await import('../../oauth/authorize.js')
@@ -217,3 +271,81 @@ export async function reauthorizeIntegration(
   return {expiresAt: grant.expiresAt, name, scopes: grant.scopes, url: integration.url}
 }
 
+
+export interface CredentialReplacement {
+  auth: 'bearer' | 'header'
+  name: string
+  secretStorage: SecretRef['kind']
+  url: string
+  /** The old secret could not be deleted (the new one is in use all the same). */
+  warnings: string[]
+}
+
+/**
+ * `connect <name>` on a bearer or header connection: replace its credential (a rotated key) — proven against the server
+ * first (initialize and tools/list, where some servers first ask), then stored, then the old one deleted. Tools and
+ * policies stay. A refused credential changes nothing.
+ */
+export async function replaceCredential(
+  ctx: Context,
+  name: string,
+  request: {insecureStorage?: boolean; secret: SecretInput},
+): Promise<CredentialReplacement> {
+  const integration = requireIntegration(await ctx.store.read(), name)
+  if (integration.app) throw usageError(`"${name}" is a ${integration.app.id} app connection, not an MCP server.`, `Replace its credentials with \`mcpctl connect ${name} --secret-stdin KEY\`.`)
+  const {auth} = integration
+  if (auth.type !== 'bearer' && auth.type !== 'header') {
+    throw usageError(`"${name}" uses ${auth.type} auth: it has no token or header value to replace.`, auth.type === 'oauth' ? `Re-authorize it with \`mcpctl connect ${name}\`.` : undefined)
+  }
+
+  const value = request.secret.kind === 'env' ? await ctx.secrets.load({kind: 'env', variable: request.secret.variable}) : request.secret.value
+  if (!value) throw usageError('The credential is empty.')
+  const credentials: Credentials = auth.type === 'bearer' ? {token: value, type: 'bearer'} : {name: auth.headerName, type: 'header', value}
+  const url = parseServerUrl(integration.url, {allowHttp: true})
+  const {openSession} = await import('./session.js')
+  try {
+    const session = await openSession(url, {credentials, headers: integration.headers, transport: integration.transport})
+    try {
+      await session.client.listTools(undefined, session.requestOptions)
+    } finally {
+      await session.close()
+    }
+  } catch (error) {
+    if (error instanceof McpctlError && error.kind === 'auth') {
+      throw new McpctlError('auth', `${error.message} The current credential of "${name}" was kept.`, {cause: error, detail: error.detail, hint: error.hint})
+    }
+
+    throw error
+  }
+
+  const secretRef: SecretRef =
+    request.secret.kind === 'env'
+      ? {kind: 'env', variable: request.secret.variable}
+      : await ctx.secrets.save(`${name}/${randomUUID()}`, value, {allowFile: Boolean(request.insecureStorage) || auth.secret.kind === 'file'})
+  const now = new Date().toISOString()
+  let previous: SecretRef
+  try {
+    previous = await ctx.store.update((config) => {
+      const latest = requireIntegration(config, name)
+      if (latest.app || latest.auth.type !== auth.type) throw usageError(`"${name}" changed while its credential was being checked; nothing was replaced.`, 'Run the command again.')
+      const old = latest.auth.secret
+      latest.auth = {...latest.auth, secret: secretRef}
+      latest.updatedAt = now
+      return old
+    })
+  } catch (error) {
+    if (secretRef.kind !== 'env') await ctx.secrets.remove(secretRef).catch(() => {})
+    throw error
+  }
+
+  const warnings: string[] = []
+  if (previous.kind !== 'env') {
+    try {
+      await ctx.secrets.remove(previous)
+    } catch (error) {
+      warnings.push(`The previous secret could not be deleted: ${(error as Error).message}`)
+    }
+  }
+
+  return {auth: auth.type, name, secretStorage: secretRef.kind, url: integration.url, warnings}
+}

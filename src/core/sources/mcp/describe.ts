@@ -10,7 +10,7 @@ export function describeMcp(integration: McpIntegration): ConnectionDescription 
   const headerName = auth.type === 'header' ? auth.headerName : undefined
   return {
     auth: auth.type,
-    detail: {headerName, oauth, secretStorage, server: integration.server},
+    detail: {headerName, headers: integration.headers, oauth, secretStorage, server: integration.server},
     kind: 'mcp',
     notes(env, now) {
       const notes: string[] = []
@@ -22,6 +22,7 @@ export function describeMcp(integration: McpIntegration): ConnectionDescription 
       ['transport', integration.transport],
       ['auth', auth.type + (headerName ? ` (header ${headerName})` : '')],
       ['secret', secretStorage],
+      ['headers', integration.headers && Object.entries(integration.headers).map(([name, value]) => `${name}: ${value}`).join(', ')],
       ['issuer', oauth?.issuer],
       ['scopes', oauth?.scopes?.join(' ')],
       ['token expires', oauth?.expiresAt],

@@ -41,12 +41,24 @@ const PROBE_MAX_BYTES = 1024 * 1024
 // A legacy SSE server sends `event: endpoint` at once; a stream that stays silent this long is something else.
 const SSE_ENDPOINT_WAIT_MS = 5000
 
-export async function probeServer(url: URL, options: {signal?: AbortSignal; timeoutMs?: number} = {}): Promise<ProbeResult> {
+export async function probeServer(
+  url: URL,
+  options: {
+    /** Static headers of the connection (a tenant id), sent to the MCP endpoint as every later request will. */
+    headers?: Record<string, string>
+    signal?: AbortSignal
+    timeoutMs?: number
+  } = {},
+): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS
   const deadline = new AbortController()
   const timer = setTimeout(() => deadline.abort(), timeoutMs)
   const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal
-  const fetch = guardedFetch({maxBytes: PROBE_MAX_BYTES, signal})
+  const guarded = guardedFetch({maxBytes: PROBE_MAX_BYTES, signal})
+  const extra = options.headers ?? {}
+  // The static headers go to the MCP endpoint only (not to metadata URLs elsewhere), under the probe's own headers.
+  const fetch: FetchLike = (target, init = {}) =>
+    guarded(target, String(target) === url.href ? {...init, headers: {...extra, ...(init.headers as Record<string, string> | undefined)}} : init)
   try {
     return await probe(url, fetch, signal)
   } catch (error) {

@@ -44,9 +44,13 @@ const LEGACY_FALLBACK_STATUSES = new Set([400, 404, 405])
 export async function openSession(
   url: URL,
   options: {
+    /** The stored connection this session is for, so that errors name the command that fixes it (absent while adding). */
+    connection?: string
     credentials: Credentials
     /** Offer form elicitation to the server and answer it with this; without it, mcpctl declares no elicitation. */
     elicitation?: ElicitationHandler
+    /** The connection's static headers (a tenant id), sent on every request beside the credential. */
+    headers?: Record<string, string>
     /** Cap on each response body (default MAX_RESPONSE_BYTES). */
     maxResponseBytes?: number
     signal?: AbortSignal
@@ -56,7 +60,7 @@ export async function openSession(
 ): Promise<Session> {
   const timeoutMs = options.timeoutMs ?? SESSION_TIMEOUT_MS
   const {credentials, elicitation} = options
-  const requestInit: RequestInit = {headers: credentialHeaders(credentials)}
+  const requestInit: RequestInit = {headers: {...options.headers, ...credentialHeaders(credentials)}}
   const authProvider = credentials.type === 'oauth' ? credentials.provider : undefined
   const fetch = guardedFetch({maxBytes: options.maxResponseBytes, signal: options.signal, timeoutMs})
   const requestOptions = {signal: options.signal, timeout: timeoutMs}
@@ -103,7 +107,7 @@ export async function openSession(
       }
     }
   } catch (error) {
-    throw sessionError(url, error, {credentials, signal: options.signal, timeoutMs})
+    throw sessionError(url, error, {connection: options.connection, credentials, signal: options.signal, timeoutMs})
   }
 }
 
@@ -150,17 +154,19 @@ const where = (url: URL) => `${url.origin}${url.pathname}`
 export function sessionError(
   url: URL,
   error: unknown,
-  context: {credentials?: Credentials; signal?: AbortSignal; timeoutMs?: number},
+  context: {connection?: string; credentials?: Credentials; signal?: AbortSignal; timeoutMs?: number},
 ): McpctlError {
   if (error instanceof McpctlError) return error
   if (context.signal?.aborted) return new McpctlError('interrupted', 'Cancelled.', {cause: error})
   const secrets = secretValues(context.credentials)
   const said = (text: string) => printable(redact(text, secrets))
 
+  // The command that fixes a refused credential names the real connection; while adding there is none yet.
+  const connect = context.connection === undefined ? undefined : `\`mcpctl connect ${context.connection}\``
   if (error instanceof UnauthorizedError) {
     return new McpctlError('auth', `${where(url)} needs authorization again.`, {
       cause: error,
-      hint: 'Re-authorize the connection with mcpctl connect <name>.',
+      hint: connect ? `Re-authorize it with ${connect}.` : 'Authorize again.',
     })
   }
   const status = httpStatus(error)
@@ -174,7 +180,7 @@ export function sessionError(
         detail: {status},
         hint: none
           ? 'Probe it with mcpctl integrations probe <url> to see which credential it wants.'
-          : 'Check the token (or header name and value); it may be wrong, expired or revoked. Re-enter it with mcpctl connect <name>.',
+          : `Check the token (or header name and value); it may be wrong, expired or revoked.${connect ? ` Replace it with ${connect}.` : ''}`,
       },
     )
   }

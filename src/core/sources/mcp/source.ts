@@ -29,9 +29,17 @@ export async function withSession<T>(ctx: Context, integration: McpIntegration, 
     const {SessionPool} = await import('./session-pool.js')
     const pool = options.pool.state('mcp', () => new SessionPool())
     // Pooled sessions outlive the call: no call's signal belongs on them (each request carries its own).
-    const identity = JSON.stringify([integration.url, integration.transport, {...integration.auth, expiresAt: undefined, scopes: undefined}])
+    const identity = JSON.stringify([integration.url, integration.transport, integration.headers ?? {}, {...integration.auth, expiresAt: undefined, scopes: undefined}])
     const open = (credentials: Credentials) =>
-      openSession(url, {credentials, elicitation: pool.elicitationFor(integration.name), maxResponseBytes: pool.maxResponseBytes, timeoutMs: options.timeoutMs, transport: integration.transport})
+      openSession(url, {
+        connection: integration.name,
+        credentials,
+        elicitation: pool.elicitationFor(integration.name),
+        headers: integration.headers,
+        maxResponseBytes: pool.maxResponseBytes,
+        timeoutMs: options.timeoutMs,
+        transport: integration.transport,
+      })
     const {auth} = integration
     if (auth.type !== 'oauth') return pool.use(integration.name, identity, async () => open(await staticCredentials(ctx, auth)), work, {elicit: elicitation})
     const {OAuthConnection} = await import('../../oauth/connection.js')
@@ -40,7 +48,15 @@ export async function withSession<T>(ctx: Context, integration: McpIntegration, 
   }
 
   const once = async (credentials: Credentials) => {
-    const session = await openSession(url, {credentials, elicitation, signal: options.signal, timeoutMs: options.timeoutMs, transport: integration.transport})
+    const session = await openSession(url, {
+      connection: integration.name,
+      credentials,
+      elicitation,
+      headers: integration.headers,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      transport: integration.transport,
+    })
     try {
       return await work(session)
     } finally {

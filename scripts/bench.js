@@ -61,6 +61,8 @@ try {
   if (scaleBench) await scaleBench({mcpctl, runs, time})
   const {rulesBench} = await import('./bench-rules.js')
   await rulesBench({mcpctl, runs})
+  const {gatewayBench} = await import('./bench-gateway.js')
+  await gatewayBench()
 } finally {
   rmSync(store, {force: true, recursive: true})
 }

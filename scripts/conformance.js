@@ -1,6 +1,8 @@
 // `npm run conformance`: mcpctl against the MCP conformance suite's client scenarios (the auth suite, `initialize`
-// and `tools_call`), through scripts/conformance-client.js. Prints passed / failed / warnings per scenario with every
-// failure and warning spelled out, and exits 1 unless every scenario passed with no warning and the client exited 0.
+// and `tools_call`), through scripts/conformance-client.js, and `mcpctl gateway --http` against its server scenarios
+// (`server-initialize`, `ping`, `tools-list`, `dns-rebinding-protection`). Prints passed / failed / warnings per
+// scenario with every failure and warning spelled out, and exits 1 unless every scenario passed with no warning and
+// the client exited 0.
 //
 //   npm run conformance                          # the default scenarios
 //   npm run conformance -- auth/pre-registration # only these (any name from --list)
@@ -12,6 +14,7 @@
 // first on PATH for every npm script, and `npm test` would stop testing the Node that mcpctl supports. mcpctl itself
 // (the client under test) runs on the Node that runs this script.
 import {spawn, spawnSync} from 'node:child_process'
+import http from 'node:http'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
@@ -131,6 +134,77 @@ async function runAll(names, outputRoot) {
   return names.map((name) => results.find((result) => result.name === name))
 }
 
+/** The gateway's server scenarios, run against `mcpctl gateway --http` (`npm run conformance -- server-initialize`…). */
+const SERVER_SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection']
+
+function runServerScenario(name, url, outputRoot) {
+  const outputDir = join(outputRoot, `server_${name}`)
+  const args = [RUNNER, 'server', '--url', url, '--scenario', name, '-o', outputDir]
+  return new Promise((resolve) => {
+    const child = spawn(NODE22, args, {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (output += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (output += chunk))
+    child.on('close', (code) => {
+      const checksFile = existsSync(outputDir) ? findChecks(outputDir) : undefined
+      const checks = checksFile ? JSON.parse(readFileSync(checksFile, 'utf8')) : []
+      resolve({checks, clientLog: checksFile ? '' : output, code, name: `gateway: ${name}`, output, resultDir: checksFile ? dirname(checksFile) : outputDir})
+    })
+  })
+}
+
+/**
+ * A gateway over HTTP for the server scenarios: a throw-away store with the bundled example server, and in front of
+ * the gateway a loopback relay that adds the bearer token (the runner sends none; the gateway refuses every request
+ * without one). The relay passes Host and Origin through untouched, so the rebinding checks reach the gateway as sent.
+ */
+async function startGatewayForConformance() {
+  const {startExampleServer} = await import('./example-server.js')
+  const store = mkdtempSync(join(tmpdir(), 'mcpctl-conformance-gateway-'))
+  const upstream = await startExampleServer()
+  const token = `conformance-${process.pid}-${Date.now()}`
+  const env = {...process.env, CI: 'true', MCPCTL_CONFIG_DIR: store, MCPCTL_GATEWAY_TOKEN: token, MCPCTL_KEYRING: 'off'}
+  const cli = (args) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {env, stdio: ['ignore', 'ignore', 'pipe']})
+      let stderr = ''
+      child.stderr.on('data', (chunk) => (stderr += chunk))
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mcpctl ${args.join(' ')} exited ${code}: ${stderr}`))))
+    })
+  await cli(['integrations', 'add', upstream.url, '--allow-http', '--name', 'helpdesk', '--auth', 'none'])
+  const gateway = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'gateway', '--http', '--json'], {env, stdio: ['ignore', 'pipe', 'inherit']})
+  const target = new URL(
+    await new Promise((resolve, reject) => {
+      let out = ''
+      gateway.stdout.setEncoding('utf8').on('data', (chunk) => {
+        out += chunk
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]).url)
+      })
+      gateway.once('exit', (code) => reject(new Error(`mcpctl gateway exited ${code}`)))
+    }),
+  )
+  const relay = http.createServer((req, res) => {
+    const headers = {...req.headers, authorization: `Bearer ${token}`}
+    const forward = http.request({headers, hostname: '127.0.0.1', method: req.method, path: req.url, port: target.port}, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    forward.on('error', () => res.writeHead(502).end())
+    req.pipe(forward)
+  })
+  await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  return {
+    async close() {
+      relay.closeAllConnections()
+      relay.close()
+      gateway.kill('SIGTERM')
+      await upstream.close()
+      rmSync(store, {force: true, recursive: true})
+    },
+    url: `http://127.0.0.1:${relay.address().port}/mcp`,
+  }
+}
+
 const count = (checks, status) => checks.filter((check) => check.status === status).length
 
 function report(result) {
@@ -165,10 +239,12 @@ const all = listScenarios()
 if (listOnly) {
   const defaults = new Set(defaultScenarios(all))
   for (const {name, versions} of all) console.log(`${defaults.has(name) ? '*' : ' '} ${name} [${versions.join(', ')}]`)
+  console.log('\nServer scenarios run against mcpctl gateway --http:')
+  for (const name of SERVER_SCENARIOS) console.log(`* ${name}`)
   console.log('\n* = run by default')
   process.exit(0)
 }
-const unknown = requested.filter((name) => !all.some((scenario) => scenario.name === name))
+const unknown = requested.filter((name) => !all.some((scenario) => scenario.name === name) && !SERVER_SCENARIOS.includes(name))
 if (unknown.length > 0) {
   console.error(red(`Unknown scenario(s): ${unknown.join(', ')}. See npm run conformance -- --list`))
   process.exit(2)
@@ -179,10 +255,23 @@ if (root.includes(' ')) {
   process.exit(1)
 }
 
-const names = requested.length > 0 ? requested : defaultScenarios(all)
+const names = (requested.length > 0 ? requested : defaultScenarios(all)).filter((name) => !SERVER_SCENARIOS.includes(name))
+const serverNames = requested.length > 0 ? requested.filter((name) => SERVER_SCENARIOS.includes(name)) : SERVER_SCENARIOS
 const outputRoot = mkdtempSync(join(tmpdir(), 'mcpctl-conformance-results-'))
-console.log(`MCP conformance (runner ${JSON.parse(readFileSync(join(dirname(dirname(RUNNER)), 'package.json'), 'utf8')).version}, Node 22 for the runner, ${process.version} for mcpctl): ${names.length} scenarios\n`)
+console.log(`MCP conformance (runner ${JSON.parse(readFileSync(join(dirname(dirname(RUNNER)), 'package.json'), 'utf8')).version}, Node 22 for the runner, ${process.version} for mcpctl): ${names.length + serverNames.length} scenarios\n`)
 const results = await runAll(names, outputRoot)
+if (serverNames.length > 0) {
+  const gateway = await startGatewayForConformance()
+  try {
+    for (const name of serverNames) {
+      const result = await runServerScenario(name, gateway.url, outputRoot)
+      results.push(result)
+      report(result)
+    }
+  } finally {
+    await gateway.close()
+  }
+}
 
 const totals = {failed: 0, passed: 0, warnings: 0}
 for (const {checks} of results) {

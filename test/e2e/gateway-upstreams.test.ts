@@ -75,6 +75,38 @@ describe('gateway in front of other upstreams', function () {
     })
   })
 
+  it("forwards the client's cancellation to the upstream call", async () => {
+    let started!: () => void
+    const running = new Promise<void>((resolve) => (started = resolve))
+    let cancelled!: () => void
+    const upstreamCancelled = new Promise<void>((resolve) => (cancelled = resolve))
+    const slow = await startMcpServer({
+      call: (_request, _ask, signal) =>
+        new Promise((resolve) => {
+          started()
+          signal.addEventListener('abort', () => {
+            cancelled()
+            resolve({content: [{text: 'stopped', type: 'text'}]})
+          })
+        }),
+      tools: [{description: 'Lists everything, slowly.', inputSchema: {type: 'object'}, name: 'list_everything'}],
+    })
+    try {
+      assert.equal((await sandbox.run(['integrations', 'add', slow.url, '--name', 'slow'])).code, 0)
+      const agent = await connect()
+      const controller = new AbortController()
+      const call = agent.client.callTool({arguments: {}, name: 'slow__list_everything'}, {signal: controller.signal})
+      call.catch(() => {})
+      await running
+      controller.abort()
+      await assert.rejects(call)
+      // Resolves only when the upstream's own request signal fired: the cancellation reached it.
+      await upstreamCancelled
+    } finally {
+      await slow.close()
+    }
+  })
+
   describe("a vendor's own confirmation question during a call", () => {
     const answers: unknown[] = []
     let vendor: Awaited<ReturnType<typeof startMcpServer>>

@@ -144,7 +144,8 @@ describe('gateway (stdio)', function () {
 
   it('without elicitation, waits until a person approves in a terminal, from another process', async () => {
     const agent = await connect()
-    const call = agent.client.callTool({arguments: {summary: 'via cli'}, name: 'hd__create_ticket'}, {timeout: 30_000})
+    const progress: {message?: string}[] = []
+    const call = agent.client.callTool({arguments: {summary: 'via cli'}, name: 'hd__create_ticket'}, {onprogress: (update) => progress.push(update), timeout: 30_000})
     const pending = await waitFor(async () => {
       const listed = (await sandbox.run(['approvals', 'list', '--json'])).json<{args: unknown; id: string; tool: string}[]>()
       return listed.length > 0 ? listed : undefined
@@ -162,6 +163,9 @@ describe('gateway (stdio)', function () {
     assert.equal(result.isError, undefined, textOf(result))
     assert.equal(calls().length, 1)
     assert.deepEqual(audit().map((line) => [line.decision, line.approval]), [['approved', 'cli']])
+    // The client asked for progress: it heard that the call waits, and nothing about how to approve it.
+    assert.ok(progress.length > 0)
+    for (const update of progress) assert.doesNotMatch(update.message ?? '', NO_SELF_APPROVAL)
     // Single use: the approval is gone.
     assert.equal((await sandbox.run(['approvals', 'approve', pending[0].id])).code, 2)
   })

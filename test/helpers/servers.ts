@@ -196,7 +196,7 @@ export interface McpServerOptions extends HttpServerOptions {
    * Answers tools/call instead of the echo; `ask` sends the client an `elicitation/create` during the call (a vendor's
    * own confirmation step) and resolves with the client's answer.
    */
-  call?: (request: {arguments: Record<string, unknown>; name: string}, ask: (params: Record<string, unknown>) => Promise<unknown>) => Promise<unknown>
+  call?: (request: {arguments: Record<string, unknown>; name: string}, ask: (params: Record<string, unknown>) => Promise<unknown>, signal: AbortSignal) => Promise<unknown>
   /** Bearer token (default `test-token`). */
   token?: string
   /** Tools to list. Read on every tools/list: mutate the array (or use `setTools`) to change what the server offers. */
@@ -262,7 +262,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Te
     server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
       if (!options.call) return echoResult(request.params.name, request.params.arguments ?? {})
       const ask = (params: Record<string, unknown>) => extra.sendRequest({method: 'elicitation/create', params} as never, ElicitResultSchema)
-      return options.call({arguments: request.params.arguments ?? {}, name: request.params.name}, ask) as never
+      return options.call({arguments: request.params.arguments ?? {}, name: request.params.name}, ask, extra.signal) as never
     })
     return server
   }

@@ -11,6 +11,7 @@ import {type Agent, type Era, stdioAgent, textOf} from '../helpers/gateway.js'
 import {startAuthorizationServer, type TestAuthorizationServer} from '../helpers/oauth/authorization-server.js'
 import {startResourceServer, type TestResourceServer} from '../helpers/oauth/resource-server.js'
 import {startMcpServer} from '../helpers/servers.js'
+import {startItGlueEmulator} from '../helpers/vendors/it-glue.js'
 
 const browserCommand = `${process.execPath} --import tsx ${fileURLToPath(new URL('../helpers/oauth/browser-command.ts', import.meta.url))}`
 
@@ -44,6 +45,23 @@ describe('gateway in front of other upstreams', function () {
       assert.match(textOf(result), /hello gateway/)
     } finally {
       await everything.close()
+    }
+  })
+
+  it('offers and calls a catalog app (IT Glue, against its emulator) like any other connection', async () => {
+    const vendor = await startItGlueEmulator()
+    try {
+      const connected = await sandbox.run(['connect', 'it-glue', '--name', 'docs', '--field', `instance=${vendor.origin}`, '--secret-stdin', 'api-key', '--insecure-storage'], {input: vendor.apiKey})
+      assert.equal(connected.code, 0, connected.stderr)
+      const agent = await connect()
+      const names = (await agent.client.listTools()).tools.map((tool) => tool.name)
+      assert.ok(names.includes('docs__search_orgs'), names.join(' '))
+      const result = await agent.client.callTool({arguments: {name: 'Acme Corporation'}, name: 'docs__search_orgs'})
+      assert.equal(result.isError, undefined, textOf(result))
+      assert.match(textOf(result), /Acme Corporation/)
+      assert.ok(!textOf(result).includes(vendor.apiKey))
+    } finally {
+      await vendor.close()
     }
   })
 

@@ -10,7 +10,10 @@ import {fileURLToPath} from 'node:url'
 
 import {Client} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
-import {StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
+// The direct path uses the client the gateway itself uses upstream (the v1 SDK's), so that the difference measured is
+// the gateway, not two HTTP client implementations.
+import {Client as UpstreamClient} from '@modelcontextprotocol/sdk/client/index.js'
+import {StreamableHTTPClientTransport} from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 
 import {writeBenchStore} from '../bench/scale/fixtures.js'
 
@@ -78,7 +81,7 @@ export async function gatewayBench() {
     await run(['integrations', 'add', server.url, '--allow-http', '--name', 'hd', '--auth', 'none'], env)
     await run(['policy', 'set', 'mcp:hd:get_ticket', 'auto'], env)
 
-    const direct = new Client({name: 'bench', version: '1.0.0'})
+    const direct = new UpstreamClient({name: 'bench', version: '1.0.0'})
     await direct.connect(new StreamableHTTPClientTransport(new URL(server.url)))
     const gateway = await gatewayClient(env)
     clients.push(direct, gateway)

@@ -105,7 +105,6 @@ interface Continuation {
   audit: Omit<AuditEntry, 'durationMs' | 'outcome' | 'time'>
   expires: number
   next: Promise<Step>
-  started: number
 }
 
 type Step = {kind: 'done'; outcome: {result: CallToolAnswer; outcome: AuditOutcome; reason?: string}} | {continuation: Continuation; kind: 'elicit'; params: ElicitParams}
@@ -178,8 +177,7 @@ export class Gateway {
       if (!now.allowed) return finish({...audit, approval, decision: 'disabled', outcome: 'not_called', reason: now.reason}, refusal(`Tool "${call.name}" is not available.`))
     }
 
-    const continuation = {approval, decision, ...audit}
-    const step = await this.forward(call, admission.qualified, started, continuation)
+    const step = await this.forward(call, admission.qualified, started, {approval, decision, ...audit})
     return this.settle(step, call, digest)
   }
 
@@ -235,7 +233,6 @@ export class Gateway {
                   audit,
                   expires: Date.now() + this.approvalTimeoutMs,
                   next: nextStep(),
-                  started,
                 }
                 current({continuation, kind: 'elicit', params: params as ElicitParams})
               })

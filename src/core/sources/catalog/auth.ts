@@ -2,8 +2,8 @@
 // get new ones when the vendor refuses them. Token kinds keep their access token in a TokenCache (the secret store,
 // under the connection's cross-process lock; see source.ts), never in the config file.
 import {McpctlError} from '../../errors.js'
-import type {AppAuth, AppDefinition} from './definition.js'
-import {sendVendorRequest, statusText} from './http.js'
+import {type AppDefinition, GRANT_TYPES, type TokenAuth} from './definition.js'
+import {sendVendorRequest, statusText, throttleMessage, type VendorResponse} from './http.js'
 import {fill, fillAll, type TemplateValues} from './template.js'
 
 /** Renew a token this long before it expires, so that it does not expire mid-command. */
@@ -75,15 +75,17 @@ export function authEngine(context: AuthContext): AuthEngine {
       }
     }
 
-    case 'oauth-client-credentials': {
-      return clientCredentials(context, auth)
+    case 'oauth-client-credentials':
+    case 'oauth-password': {
+      return bearerToken(context, auth)
     }
   }
 }
 
 const expiring = (token: CachedToken, now = Date.now()) => token.expiresAt !== undefined && token.expiresAt - TOKEN_REFRESH_MARGIN_MS <= now
 
-function clientCredentials(context: AuthContext, auth: Extract<AppAuth, {kind: 'oauth-client-credentials'}>): AuthEngine {
+/** The token kinds: a bearer token from the token endpoint, renewed before it expires and when the API answers 401. */
+function bearerToken(context: AuthContext, auth: TokenAuth): AuthEngine {
   let held: CachedToken | undefined
   const renew = (reason: 'expiring' | 'rejected') =>
     context.cache.update(async (stored) => {
@@ -106,14 +108,25 @@ function clientCredentials(context: AuthContext, auth: Extract<AppAuth, {kind: '
   }
 }
 
+/** The definition's words for a token refusal: by status and OAuth `error` code, else by status. */
+function refusalAdvice(auth: TokenAuth, response: VendorResponse): string | undefined {
+  const error = (response.json as {error?: unknown} | undefined)?.error
+  const refusals = auth.token.refusals ?? {}
+  return (typeof error === 'string' ? refusals[`${response.status} ${error}`] : undefined) ?? refusals[String(response.status)]
+}
+
+/** Statuses of a token endpoint that mean the credentials themselves were refused (423: locked after too many sign-ins). */
+const REFUSED = new Set([400, 401, 403, 423])
+
 /** POST the token request; a refusal is McpctlError('auth') in words a person acts on. */
-async function requestToken(context: AuthContext, auth: Extract<AppAuth, {kind: 'oauth-client-credentials'}>): Promise<CachedToken> {
+async function requestToken(context: AuthContext, auth: TokenAuth): Promise<CachedToken> {
+  const {app, name, secrets} = context
   const {token} = auth
   const where = fill(token.url, context.values)
-  if (!where) throw new McpctlError('usage', `${context.app.name}: the token endpoint needs a field that "${context.name}" does not have.`)
+  if (!where) throw new McpctlError('usage', `${app.name}: the token endpoint needs a field that "${name}" does not have.`)
   const url = new URL(where)
   for (const [key, value] of Object.entries(fillAll(token.query, context.values))) url.searchParams.set(key, value)
-  const params = fillAll(token.params, context.values)
+  const params = {...fillAll(token.params, context.values), grant_type: GRANT_TYPES[auth.kind]}
   const headers: Record<string, string> = {accept: 'application/json'}
   if (token.basic) {
     const user = fill(token.basic.username, context.values) ?? ''
@@ -123,17 +136,21 @@ async function requestToken(context: AuthContext, auth: Extract<AppAuth, {kind: 
 
   headers['content-type'] = token.format === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
   const body = token.format === 'json' ? JSON.stringify(params) : new URLSearchParams(params).toString()
-  const response = await sendVendorRequest({body, headers, method: 'POST', url}, {secrets: context.secrets, signal: context.signal})
-  if (response.status === 400 || response.status === 401 || response.status === 403) {
-    throw new McpctlError('auth', `${context.app.name} refused the client credentials of "${context.name}" (${statusText(response, context.secrets)} from ${url.origin}${url.pathname}).`, {
+  const response = await sendVendorRequest({body, headers, method: 'POST', url}, {edgeBlock: app.rateLimit?.edgeBlock, secrets, signal: context.signal})
+  const throttled = throttleMessage(app, response, secrets)
+  if (throttled) throw new McpctlError('server', throttled, {detail: {status: response.status}})
+  const said = `${statusText(response, secrets)} from ${url.origin}${url.pathname}`
+  const advice = refusalAdvice(auth, response)
+  if (REFUSED.has(response.status)) {
+    throw new McpctlError('auth', advice ? `${advice} (${said})` : `${app.name} refused the ${auth.kind === 'oauth-password' ? 'username and password' : 'client credentials'} of "${name}" (${said}).`, {
       detail: {status: response.status},
-      hint: `Check the client ID and secret (and tenant or scope) in the vendor's console, then \`mcpctl connect ${context.name}\` to replace them.`,
+      hint: `Check them in ${app.name}'s console, then replace them with \`mcpctl connect ${name}\`.`,
     })
   }
 
   const json = response.json as {access_token?: unknown; expires_in?: unknown} | undefined
   if (response.status < 200 || response.status >= 300 || typeof json?.access_token !== 'string' || json.access_token === '') {
-    throw new McpctlError('server', `${context.app.name}'s token endpoint did not issue a token (${statusText(response, context.secrets)}).`, {detail: {status: response.status}})
+    throw new McpctlError('server', `${advice ?? `${app.name}'s token endpoint did not issue a token.`} (${statusText(response, secrets)})`, {detail: {status: response.status}})
   }
 
   const seconds = Number(json.expires_in)

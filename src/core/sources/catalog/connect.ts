@@ -110,7 +110,18 @@ async function verifyCredentials(app: AppDefinition, name: string, given: Record
   const cache = memoryTokenCache()
   const client = new AppClient({app, cache, name, values})
   progress.step(`Verifying the credentials with ${app.name} at ${client.base.origin}`)
-  await client.verify()
+  try {
+    await client.verify()
+  } catch (error) {
+    // Refusals met on the way (the token request's) advise replacing the credentials of a stored connection.
+    if (error instanceof McpctlError && (error.kind === 'auth' || error.kind === 'server') && !error.hint?.startsWith('Nothing was saved')) {
+      const hint = error.kind === 'auth' ? 'Fix the credential and run the same command again.' : error.hint
+      throw new McpctlError(error.kind, error.message, {detail: error.detail, hint: `Nothing was saved.${hint ? ` ${hint}` : ''}`})
+    }
+
+    throw error
+  }
+
   return {base: client.base, found, token: cache.current}
 }
 

@@ -64,6 +64,11 @@ const Request = z.object({
    * whose value is absent is left out; `{"$if": "key", "then": …}` is included only when `key` is present.
    */
   body: z.unknown().optional(),
+  /**
+   * A multipart/form-data body instead (RFC 7578): part name → template, filled like `body`; an object or array part
+   * is sent as JSON (`Content-Type: application/json`), anything else as text; an absent part is left out.
+   */
+  multipart: z.record(z.string().regex(/^[\w.-]+$/), z.unknown()).optional(),
   headers: Headers.optional(),
 })
 
@@ -74,10 +79,15 @@ const TokenRequest = z.object({
   query: z.record(z.string(), Template).optional(),
   /** How the parameters are sent: form-encoded (RFC 6749) or a JSON object (some vendors). */
   format: z.enum(['form', 'json']),
-  /** Parameter → template (`grant_type`, `client_id`, `client_secret`, `scope`, …); absent values are left out. */
+  /** Parameter → template (`client_id`, `client_secret`, `scope`, …); absent values are left out. `grant_type` comes from the kind. */
   params: z.record(z.string(), Template),
   /** Client credentials in a Basic header instead of (or besides) the parameters. */
   basic: z.object({username: Template, password: Template}).optional(),
+  /**
+   * What to tell a person when the token endpoint refuses, by status or by status and OAuth `error` code
+   * (`"400 unauthorized_client"`, preferred over `"400"`). 400, 401, 403 and 423 (locked) are refused credentials.
+   */
+  refusals: z.record(z.string().regex(/^\d{3}( [a-z_]+)?$/), z.string()).optional(),
 })
 
 export const AppAuth = z.discriminatedUnion('kind', [
@@ -87,9 +97,18 @@ export const AppAuth = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('basic'), username: Template, password: Template, headers: Headers.optional()}),
   /** OAuth 2 client credentials: a bearer token from `token`, cached in the secret store, refreshed before expiry and on 401. */
   z.object({kind: z.literal('oauth-client-credentials'), token: TokenRequest, headers: Headers.optional()}),
+  /**
+   * OAuth 2 resource-owner password grant (RFC 6749 §4.3) from fields (Datto RMM: API key and secret as username and
+   * password, a fixed public client in Basic): a bearer token handled exactly like client credentials.
+   */
+  z.object({kind: z.literal('oauth-password'), token: TokenRequest, headers: Headers.optional()}),
 ])
 export type AppAuth = z.infer<typeof AppAuth>
 export type AuthKind = AppAuth['kind']
+/** The auth kinds that obtain a bearer token from a token endpoint. */
+export type TokenAuth = Extract<AppAuth, {token: unknown}>
+/** The `grant_type` each token kind sends (added to its parameters; a definition need not repeat it). */
+export const GRANT_TYPES: Record<TokenAuth['kind'], string> = {'oauth-client-credentials': 'client_credentials', 'oauth-password': 'password'}
 
 /**
  * A request made at connect time to fill fields the user did not give (HaloPSA's auth URL). When it fails and every
@@ -119,16 +138,23 @@ const Paging = z.object({
    * `MaxRecords` in a query body); the default is a query parameter.
    */
   size: z.object({param: z.string(), max: z.number().int().positive(), in: z.enum(['query', 'body']).optional()}),
-  /** `page`: a 1-based page number parameter; `next`: follow the next page's URL (same origin only). */
-  style: z.enum(['page', 'next']),
+  /**
+   * `page`: a 1-based page number parameter; `next`: follow the next page's URL (same origin only); `after`: the
+   * next page passes the last item's key (NinjaOne's `after`, the last id seen). `page` and `after` stop at a short page.
+   */
+  style: z.enum(['page', 'next', 'after']),
   /** style `page`: the page number parameter. */
   page: z.string().optional(),
   /** style `next`: where the next page's URL is: a JSON pointer, or `link` for the Link header's rel="next". */
   next: z.union([Pointer, z.literal('link')]).optional(),
   /** style `next`: fetch the next page's URL with GET and no body (Autotask's `nextPageUrl` after a POST query). */
   nextMethod: z.literal('GET').optional(),
+  /** style `after`: the parameter, and where the key is in an item. */
+  after: z.object({param: z.string(), key: Pointer}).optional(),
   /** Where each page's items are. */
   items: Pointer,
+  /** Statuses that mean "no items here" rather than an error (ConnectWise RMM: 404 for no devices or past the end). */
+  emptyStatuses: z.array(z.number().int().min(300).max(599)).optional(),
 })
 
 export const AppTool = z.object({
@@ -142,8 +168,11 @@ export const AppTool = z.object({
   request: Request,
   /** A list: pages are followed until `limit` items (capped) or the last page. */
   paging: Paging.optional(),
-  /** What to return: the part of the body at `pointer` (default all), JSON:API resources flattened when `jsonapi`. */
-  result: z.object({pointer: Pointer.optional(), jsonapi: z.boolean().optional()}).optional(),
+  /**
+   * What to return: the part of the body at `pointer` (default all), JSON:API resources flattened when `jsonapi`;
+   * `empty` when the vendor answers success with no body (what the agent should know, e.g. where to follow a job).
+   */
+  result: z.object({pointer: Pointer.optional(), jsonapi: z.boolean().optional(), empty: z.record(z.string(), z.unknown()).optional()}).optional(),
 })
 export type AppTool = z.infer<typeof AppTool>
 
@@ -164,6 +193,19 @@ export const AppDefinition = z.object({
   verify: z.object({request: Request, refusals: z.record(z.string().regex(/^\d{3}$/), z.string()).optional()}),
   /** Where in the vendor's console a person revokes the credential (mcpctl cannot). */
   revokeAt: z.string().min(1),
+  /** The vendor's request limits, for waits and for what a person is told when they persist. */
+  rateLimit: z
+    .object({
+      /** The documented limit, quoted when requests stay refused: "600 requests per 60 s across the whole account". */
+      limit: z.string().min(1),
+      /**
+       * A refusal by the vendor's edge that means "slow down", told apart from the API's own refusal with the same
+       * status by its content type (Datto RMM: an HTML 403 from the AWS edge). Retried with growing bounded waits like a
+       * 429 without Retry-After, then reported as a block.
+       */
+      edgeBlock: z.object({status: z.number().int().min(400).max(599), contentType: z.string().min(1), by: z.string().min(1)}).optional(),
+    })
+    .optional(),
   tools: z.array(AppTool).min(1),
 })
 export type AppDefinition = z.infer<typeof AppDefinition>
@@ -194,7 +236,7 @@ export function definitionProblems(app: AppDefinition): string[] {
     for (const key of placeholders(tool.request.path)) {
       if (!required.has(key)) problems.push(`${tool.name}: path argument "${key}" must be required`)
     }
-    const used = [...Object.values(tool.request.query ?? {}), JSON.stringify(tool.request.body ?? null), tool.request.path]
+    const used = [...Object.values(tool.request.query ?? {}), JSON.stringify(tool.request.body ?? null), JSON.stringify(tool.request.multipart ?? null), tool.request.path]
     for (const template of used) {
       for (const key of placeholders(template)) if (!properties.has(key)) problems.push(`${tool.name}: "${key}" is not an argument`)
     }
@@ -203,7 +245,15 @@ export function definitionProblems(app: AppDefinition): string[] {
     if (tool.paging?.style === 'next' && !tool.paging.next) problems.push(`${tool.name}: paging style "next" needs "next"`)
     const {body} = tool.request
     if (tool.paging?.size.in === 'body' && (!body || typeof body !== 'object' || Array.isArray(body))) problems.push(`${tool.name}: a page size in the body needs an object body`)
+    if (tool.paging?.style === 'after' && !tool.paging.after) problems.push(`${tool.name}: paging style "after" needs "after"`)
+    if (tool.request.body !== undefined && tool.request.multipart) problems.push(`${tool.name}: a request has a body or multipart parts, not both`)
   }
+
+  const grant = 'token' in app.auth ? app.auth.token.params.grant_type : undefined
+  if (grant !== undefined && grant !== GRANT_TYPES[app.auth.kind as TokenAuth['kind']]) {
+    problems.push(`auth ${app.auth.kind} sends grant_type=${GRANT_TYPES[app.auth.kind as TokenAuth['kind']]}, not "${grant}"`)
+  }
+
   const verifyKeys = [app.verify.request.path, ...Object.values(app.verify.request.query ?? {})].flatMap((t) => placeholders(t))
   for (const key of verifyKeys) if (!keys.has(key)) problems.push(`verify names an unknown field "${key}"`)
   return problems
@@ -217,7 +267,8 @@ function authTemplates(auth: AppAuth): string[] {
     case 'basic': {
       return [auth.username, auth.password, ...Object.values(auth.headers ?? {})]
     }
-    case 'oauth-client-credentials': {
+    case 'oauth-client-credentials':
+    case 'oauth-password': {
       const {token} = auth
       return [token.url, ...Object.values(token.query ?? {}), ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : []), ...Object.values(auth.headers ?? {})]
     }

@@ -6,7 +6,8 @@ import type {ToolDefinition} from '../../store/config-store.js'
 import type {ToolOutcome} from '../source.js'
 import {type AuthEngine, authEngine, type TokenCache} from './auth.js'
 import {type AppDefinition, type AppField, type AppTool, discoveredKeys} from './definition.js'
-import {sendVendorRequest, statusText, type VendorResponse} from './http.js'
+import {sendVendorRequest, statusText, throttleMessage, type VendorResponse} from './http.js'
+import {multipartBody} from './multipart.js'
 import {atPointer, fill, fillAll, fillBody} from './template.js'
 
 /** Items a list tool returns unless asked for fewer; and the most it returns, whatever is asked. */
@@ -125,6 +126,8 @@ export class AppClient {
     const {request, refusals} = this.app.verify
     const response = await this.send(this.url(request.path, fillAll(request.query, this.values), this.values), request.method)
     if (response.status >= 200 && response.status < 300) return
+    const throttled = throttleMessage(this.app, response, this.secrets)
+    if (throttled) throw new McpctlError('server', throttled, {detail: {status: response.status}, hint: 'Nothing was saved.'})
     const said = statusText(response, this.secrets)
     const advice = refusals?.[String(response.status)]
     if (response.status === 401 || response.status === 403 || response.status === 423) {
@@ -132,10 +135,6 @@ export class AppClient {
         detail: {status: response.status},
         hint: 'Nothing was saved. Fix the credential and run the same command again.',
       })
-    }
-
-    if (response.status === 429) {
-      throw new McpctlError('server', `${this.app.name} is rate-limiting these credentials (${said}).`, {detail: {status: 429}, hint: 'Nothing was saved. Try again in a few minutes.'})
     }
 
     throw new McpctlError('server', `${advice ?? `${this.app.name} did not accept the verification request at ${this.base.origin}.`} (${said})`, {
@@ -159,14 +158,14 @@ export class AppClient {
       if (paging.style === 'page') query[paging.page!] = '1'
     }
 
-    const body = filled === undefined ? undefined : JSON.stringify(filled)
+    const content = requestContent(tool, filled, args)
     const headers = fillAll(tool.request.headers, args)
     let url: URL | undefined = this.url(tool.request.path, query, args, encodeURIComponent)
     const items: unknown[] = []
     let more = false
     for (let page = 1; url; page++) {
       const asGet = page > 1 && paging?.nextMethod === 'GET'
-      const response = await (asGet ? this.send(url, 'GET') : this.send(url, tool.request.method, body, headers))
+      const response: VendorResponse = await (asGet ? this.send(url, 'GET') : this.send(url, tool.request.method, content, headers))
       if (response.status === 401) {
         throw new McpctlError('auth', `${this.app.name} refused the credentials of "${this.name}" (${statusText(response, this.secrets)}).`, {
           detail: {status: 401},
@@ -174,17 +173,16 @@ export class AppClient {
         })
       }
 
-      if (response.status < 200 || response.status >= 300) {
-        const advice = response.status === 429 ? ' (rate limited: try again later)' : ''
-        return toolError(`${this.app.name} answered ${statusText(response, this.secrets)}${advice}`)
-      }
-
-      const document = response.json ?? (response.text === '' ? {} : response.text)
-      if (!paging) return toolResult(shape(document, tool))
-      const pageItems = atPointer(document, paging.items)
+      const throttled = throttleMessage(this.app, response, this.secrets)
+      if (throttled) return toolError(throttled)
+      const empty = Boolean(paging?.emptyStatuses?.includes(response.status))
+      if (!empty && (response.status < 200 || response.status >= 300)) return toolError(`${this.app.name} answered ${statusText(response, this.secrets)}`)
+      const document = empty ? undefined : response.json ?? (response.text === '' ? undefined : response.text)
+      if (!paging) return toolResult(document === undefined ? tool.result?.empty ?? {} : shape(document, tool))
+      const pageItems = empty ? [] : atPointer(document, paging.items)
       if (!Array.isArray(pageItems)) return toolError(`${this.app.name} answered without the list this tool expects.`)
       items.push(...pageItems)
-      const next = this.nextPage(response, document, tool, page, pageItems.length, pageSize)
+      const next: URL | undefined = empty ? undefined : this.nextPage(response, document, tool, page, pageItems, pageSize)
       if (items.length >= limit) {
         more = items.length > limit || next !== undefined
         break
@@ -203,12 +201,21 @@ export class AppClient {
   }
 
   /** The next page's URL, if any; only ever on the API's own origin. */
-  private nextPage(response: VendorResponse, document: unknown, tool: AppTool, page: number, got: number, pageSize: number): URL | undefined {
+  private nextPage(response: VendorResponse, document: unknown, tool: AppTool, page: number, got: unknown[], pageSize: number): URL | undefined {
     const paging = tool.paging!
-    if (paging.style === 'page') {
-      if (got < pageSize) return undefined
+    if (paging.style === 'page' || paging.style === 'after') {
+      if (got.length === 0 || got.length < pageSize) return undefined
       const url = new URL(response.url)
-      url.searchParams.set(paging.page!, String(page + 1))
+      if (paging.style === 'page') {
+        url.searchParams.set(paging.page!, String(page + 1))
+        return url
+      }
+
+      const key = atPointer(got.at(-1), paging.after!.key)
+      if (typeof key !== 'string' && typeof key !== 'number') return undefined
+      // A key that does not move on would ask for the same page again: paging stops instead.
+      if (url.searchParams.get(paging.after!.param) === String(key)) return undefined
+      url.searchParams.set(paging.after!.param, String(key))
       return url
     }
 
@@ -237,12 +244,20 @@ export class AppClient {
     return url
   }
 
-  /** Send with credentials; on a 401, renew them once (token kinds) and send again. The last answer is returned. */
-  private async send(url: URL, method: string, body?: string, extra: Record<string, string> = {}): Promise<VendorResponse> {
+  /**
+   * Send with credentials; on a 401, renew them once (token kinds) and send again. The last answer is returned. A JSON
+   * body's content type yields to the app's own (JSON:API); a multipart body's boundary is never overridden.
+   */
+  private async send(url: URL, method: string, content?: RequestContent, extra: Record<string, string> = {}): Promise<VendorResponse> {
     for (let renewed = false; ; renewed = true) {
-      const defaults = {accept: 'application/json', ...(body === undefined ? {} : {'content-type': 'application/json'})}
-      const headers = {...defaults, ...fillAll(this.app.headers, this.values), ...extra, ...(await this.auth.headers())}
-      const response = await sendVendorRequest({body, headers, method, url}, {secrets: this.secrets, signal: this.options.signal, timeoutMs: this.options.timeoutMs})
+      // Header names are lower case in definitions, so a later map replaces an earlier one's header.
+      const type: Record<string, string> = content ? {'content-type': content.contentType} : {}
+      const defaults = {accept: 'application/json', ...(content?.fixed ? {} : type)}
+      const headers = {...defaults, ...fillAll(this.app.headers, this.values), ...extra, ...(content?.fixed ? type : {}), ...(await this.auth.headers())}
+      const response = await sendVendorRequest(
+        {body: content?.body, headers, method, url},
+        {edgeBlock: this.app.rateLimit?.edgeBlock, secrets: this.secrets, signal: this.options.signal, timeoutMs: this.options.timeoutMs},
+      )
       if (response.status !== 401 || renewed || !(await this.auth.renew())) return response
     }
   }
@@ -291,6 +306,19 @@ export async function discoverFields(app: AppDefinition, given: Readonly<Record<
   return found
 }
 
+
+interface RequestContent {
+  body: string
+  contentType: string
+  /** The content type is part of the body (a multipart boundary): no header overrides it. */
+  fixed: boolean
+}
+
+/** A tool request's body: JSON (`application/json` unless the app names its own JSON type), or multipart/form-data parts. */
+function requestContent(tool: AppTool, filled: unknown, args: Record<string, unknown>): RequestContent | undefined {
+  if (tool.request.multipart) return {...multipartBody(tool.request.multipart, args), fixed: true}
+  return filled === undefined ? undefined : {body: JSON.stringify(filled), contentType: 'application/json', fixed: false}
+}
 
 /** Checked with the JSON Schema validator the MCP SDK ships (Ajv), loaded on first use. */
 async function argumentProblem(tool: AppTool, args: Record<string, unknown>): Promise<string | undefined> {

@@ -1,12 +1,13 @@
 // One request to a vendor API: the guarded fetch (no redirect to another origin, capped bodies, readable network
-// errors), 429 honoured with a bounded wait, and the vendor's error text extracted, made inert and stripped of secrets.
+// errors), 429 (and an app's edge block) honoured with bounded waits, and the vendor's error text extracted, made
+// inert and stripped of secrets.
 import {McpctlError} from '../../errors.js'
 import {guardedFetch} from '../../net/http.js'
 import {printable} from '../../net/untrusted.js'
 
 /** Per-request timeout. */
 export const VENDOR_TIMEOUT_MS = 30_000
-/** 429s retried per request, each after Retry-After (or 1 s) when it is at most MAX_RETRY_WAIT_MS. */
+/** 429s (and edge blocks) retried per request, each after Retry-After (else 1 s, then 2 s) when it is at most MAX_RETRY_WAIT_MS. */
 export const RATE_LIMIT_RETRIES = 2
 export const MAX_RETRY_WAIT_MS = 10_000
 /** Vendor text quoted in a message is cut here. */
@@ -25,10 +26,28 @@ export interface VendorResponse {
   json?: unknown
   status: number
   text: string
+  /** Set when the answer is a refusal to slow down that outlasted the bounded waits: a 429, or the app's edge block. */
+  throttled?: Throttled
   url: URL
 }
 
+export interface Throttled {
+  by: 'edge' | 'rate-limit'
+  /** How many times the request was retried, and how long that waited in all. */
+  retries: number
+  waitedMs: number
+  /** What the last answer's Retry-After asked for. */
+  retryAfterMs?: number
+}
+
+/** A refusal by a vendor's edge that means "slow down" (definition `rateLimit.edgeBlock`). */
+export interface EdgeBlock {
+  contentType: string
+  status: number
+}
+
 export interface VendorHttpOptions {
+  edgeBlock?: EdgeBlock
   /** Values to strip from anything quoted back (the connection's secrets and tokens). */
   secrets: readonly string[]
   signal?: AbortSignal
@@ -57,9 +76,15 @@ const wait = (ms: number, signal?: AbortSignal) =>
     )
   })
 
-/** Send; a 429 is retried after its Retry-After when that is short enough, else returned for the caller to report. */
+const mediaType = (value: string | null) => (value ?? '').split(';')[0].trim().toLowerCase()
+
+/**
+ * Send; a 429 (or the app's edge block) is retried after its Retry-After, else after 1 s then 2 s, when that wait is
+ * short enough; otherwise it is returned, marked `throttled`, for the caller to report (throttleMessage).
+ */
 export async function sendVendorRequest(request: VendorRequest, options: VendorHttpOptions): Promise<VendorResponse> {
   const fetch = guardedFetch({signal: options.signal, timeoutMs: options.timeoutMs ?? VENDOR_TIMEOUT_MS})
+  let waitedMs = 0
   for (let attempt = 0; ; attempt++) {
     let response: Response
     try {
@@ -71,9 +96,13 @@ export async function sendVendorRequest(request: VendorRequest, options: VendorH
     }
 
     const text = await response.text()
-    const delay = retryAfterMs(response.headers.get('retry-after')) ?? 1000
-    if (response.status === 429 && attempt < RATE_LIMIT_RETRIES && delay <= MAX_RETRY_WAIT_MS) {
+    const {edgeBlock} = options
+    const blocked = edgeBlock !== undefined && response.status === edgeBlock.status && mediaType(response.headers.get('content-type')) === edgeBlock.contentType
+    const asked = retryAfterMs(response.headers.get('retry-after'))
+    const delay = asked ?? 1000 * 2 ** attempt
+    if ((response.status === 429 || blocked) && attempt < RATE_LIMIT_RETRIES && delay <= MAX_RETRY_WAIT_MS) {
       await wait(delay, options.signal)
+      waitedMs += delay
       continue
     }
 
@@ -86,8 +115,27 @@ export async function sendVendorRequest(request: VendorRequest, options: VendorH
       }
     }
 
-    return {headers: response.headers, json, status: response.status, text, url: request.url}
+    const throttled: Throttled | undefined =
+      response.status === 429 || blocked ? {by: blocked ? 'edge' : 'rate-limit', retries: attempt, waitedMs, ...(asked === undefined ? {} : {retryAfterMs: asked})} : undefined
+    return {headers: response.headers, json, status: response.status, text, url: request.url, ...(throttled ? {throttled} : {})}
   }
+}
+
+/**
+ * What a person is told when the vendor still says "slow down" after the bounded waits: who refuses, what the vendor
+ * asked for, its documented limit, and what to do. Undefined for any other answer.
+ */
+export function throttleMessage(app: {name: string; rateLimit?: {edgeBlock?: {by: string}; limit: string}}, response: VendorResponse, secrets: readonly string[]): string | undefined {
+  const {throttled} = response
+  if (!throttled) return undefined
+  const after = throttled.retries > 0 ? `, still after ${throttled.retries} ${throttled.retries === 1 ? 'retry' : 'retries'} over ${Math.round(throttled.waitedMs / 1000)} s` : ''
+  const limit = app.rateLimit ? ` Its limit: ${app.rateLimit.limit}.` : ''
+  if (throttled.by === 'edge') {
+    return `${app.name}'s ${app.rateLimit?.edgeBlock?.by ?? 'edge'} is blocking requests from this address (HTTP ${response.status}${after}); it blocks clients that keep exceeding the rate limit.${limit} Wait several minutes before trying again, and stop other scripts using this account's API meanwhile.`
+  }
+
+  const wait = throttled.retryAfterMs === undefined ? 'Try again in a minute' : `It asks to wait ${Math.ceil(throttled.retryAfterMs / 1000)} s before trying again`
+  return `${app.name} is rate-limiting these requests (${statusText(response, secrets)}${after}).${limit} ${wait}.`
 }
 
 /**

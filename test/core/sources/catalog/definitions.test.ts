@@ -25,7 +25,7 @@ describe('catalog app definitions', () => {
         assert.ok(host, `api "${app.api}" must start with a url field`)
         assert.equal(app.fields.find((f) => f.key === host)?.url, true)
         for (const step of app.discover ?? []) assert.match(step.url, /^\{[a-z-]+\}/)
-        if (app.auth.kind === 'oauth-client-credentials') assert.match(app.auth.token.url, /^\{[a-z-]+\}/)
+        if ('token' in app.auth) assert.match(app.auth.token.url, /^\{[a-z-]+\}/)
       })
 
       it('seeds its tools from their declared class: read → auto, write and sensitive → approval_needed', () => {

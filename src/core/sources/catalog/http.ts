@@ -140,7 +140,8 @@ export function throttleMessage(app: {name: string; rateLimit?: {edgeBlock?: {by
 
 /**
  * The vendor's own words for a failed response, from the error shapes vendors use (JSON:API `errors[].detail`,
- * `message`, Graph's `error.message`, OAuth's `error_description`, …) or the body's text: inert, secret-free, short.
+ * `message`, Graph's `error.message`, OAuth's `error_description`, NinjaOne's `errorMessage`, …) or the body's text:
+ * inert, secret-free, short.
  */
 export function vendorMessage(response: VendorResponse, secrets: readonly string[]): string {
   const body = response.json as Record<string, unknown> | undefined
@@ -152,7 +153,7 @@ export function vendorMessage(response: VendorResponse, secrets: readonly string
     if (lines.length > 0) candidates.push(lines.join('; '))
     for (const error of errors as Array<Record<string, unknown> | null>) if (error && typeof error === 'object') candidates.push(error.detail, error.title, error.message)
     const nested = body.error as Record<string, unknown> | string | undefined
-    candidates.push(body.error_description, typeof nested === 'object' && nested ? nested.message : nested, body.message, body.Message, body.title, body.detail)
+    candidates.push(body.error_description, typeof nested === 'object' && nested ? nested.message : nested, body.message, body.Message, body.errorMessage, body.title, body.detail)
   }
 
   const found = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '')

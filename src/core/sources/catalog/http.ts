@@ -153,7 +153,9 @@ export function vendorMessage(response: VendorResponse, secrets: readonly string
     if (lines.length > 0) candidates.push(lines.join('; '))
     for (const error of errors as Array<Record<string, unknown> | null>) if (error && typeof error === 'object') candidates.push(error.detail, error.title, error.message)
     const nested = body.error as Record<string, unknown> | string | undefined
-    candidates.push(body.error_description, typeof nested === 'object' && nested ? nested.message : nested, body.message, body.Message, body.errorMessage, body.title, body.detail)
+    // A string `error` is a code or a status phrase ("Not Found"): the message beside it says more.
+    const said = [body.message, body.Message, body.errorMessage]
+    candidates.push(body.error_description, typeof nested === 'object' && nested ? nested.message : undefined, ...said, typeof nested === 'string' ? nested : undefined, body.title, body.detail)
   }
 
   const found = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '')

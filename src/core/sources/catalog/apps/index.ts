@@ -13,12 +13,13 @@
 import type {AppDefinition} from '../definition.js'
 import {autotask} from './autotask.js'
 import {connectwisePsa} from './connectwise-psa.js'
+import {connectWiseRmm} from './connectwise-rmm.js'
 import {dattoRmm} from './datto-rmm.js'
 import {haloPsa} from './halopsa.js'
 import {itGlue} from './it-glue.js'
 import {ninjaOne} from './ninjaone.js'
 
-export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, ninjaOne, dattoRmm]
+export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, ninjaOne, dattoRmm, connectWiseRmm]
 
 /** The app with this id (the first segment of its tool names, and what `connect <app-id>` takes). */
 export const findApp = (id: string): AppDefinition | undefined => APPS.find((app) => app.id === id)

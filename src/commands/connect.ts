@@ -43,6 +43,8 @@ Which one is decided by the argument:
   connect <app-id> --name N   always a new connection of <app-id>, named N (one per customer or instance).
 
 For an app, fields come from --field KEY=VALUE and secrets from --secret-stdin KEY or --secret-env KEY=VAR;
+an app that signs in in the browser (microsoft-365 without a client-secret) opens it like an OAuth MCP server
+(--no-browser and --callback-port apply; without a terminal, $BROWSER must be set);
 what is missing is asked on a terminal (presets as a choice, secrets masked), and is an error naming the flag
 otherwise. The credentials are checked against the vendor before anything is saved: exit 3 when the vendor
 refuses them, 4 when it cannot be reached. Then the app's tools are added with seeded policies (read → auto,
@@ -59,6 +61,14 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
       description: 'In CI: store a reference to $GLOBEX_ITG_KEY, never its value',
     },
     {command: 'printf %s "$NEW_KEY" | <%= config.bin %> <%= command.id %> acme-docs --secret-stdin api-key', description: 'Replace the key of an existing app connection'},
+    {
+      command: '<%= config.bin %> <%= command.id %> microsoft-365 --name contoso --field tenant=contoso.onmicrosoft.com --field client-id=11111111-2222-3333-4444-555555555555',
+      description: 'Microsoft 365, delegated: sign in in the browser (authorization code + PKCE); the refresh token goes to the keyring',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> microsoft-365 --name contoso-app --field tenant=contoso.onmicrosoft.com --field client-id=11111111-2222-3333-4444-555555555555 --secret-env client-secret=CONTOSO_SECRET',
+      description: 'Microsoft 365, app-only: client credentials with a client secret (admin consent given in Entra)',
+    },
     {command: '<%= config.bin %> <%= command.id %> acme --scope "tickets.read tickets.write"', description: 'Re-authorize an OAuth MCP server with new scopes'},
     {command: 'printf %s "$NEW_TOKEN" | <%= config.bin %> <%= command.id %> helpdesk --token-stdin', description: 'Replace the bearer token (or header value) of an MCP server'},
   ]
@@ -100,10 +110,16 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
     }
 
     if (tokenGiven) throw usageError('--token-stdin and --token-env replace the credential of a bearer or header MCP server; app connections take --secret-stdin KEY or --secret-env KEY=VAR.')
-    if (oauthGiven.length > 0) throw usageError(`--${oauthGiven[0]} is for re-authorizing an MCP server; app connections take --field and --secret-* flags.`)
+    // An app that signs in in the browser takes the browser flags; every other flag of the OAuth set is for MCP servers.
+    const app = findApp(existing?.app && !flags.name ? existing.app.id : args.target)
+    const browserFlags = app?.auth.kind === 'oauth-authorization-code' ? ['no-browser', 'callback-port'] : []
+    const misplaced = oauthGiven.find((f) => !browserFlags.includes(f))
+    if (misplaced) throw usageError(`--${misplaced} is for re-authorizing an MCP server; app connections take --field and --secret-* flags.`)
+    const browser = browserFlags.length > 0 ? await this.appBrowser(flags) : undefined
     const request = {
       fields: pairs(flags.field, '--field', 'VALUE'),
       insecureStorage: flags['insecure-storage'],
+      interactive: browser?.authorization,
       name: flags.name,
       secrets: await this.secretInputs(flags['secret-env'], flags['secret-stdin']),
     }
@@ -112,12 +128,22 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
     if (flags.yes) answers.name = flagFieldAnswers().name
     const progress = {step: (message: string) => this.jsonEnabled() || this.note(`${message}…`)}
     const {connectApp, replaceAppCredentials} = await import('../core/sources/catalog/connect.js')
-    const result =
-      existing && !flags.name
-        ? await replaceAppCredentials(ctx, args.target, request, answers, progress)
-        : await connectApp(ctx, args.target, request, answers, progress)
-    if (!this.jsonEnabled()) this.render(result)
-    return result
+    try {
+      const result =
+        existing && !flags.name
+          ? await replaceAppCredentials(ctx, args.target, request, answers, progress)
+          : await connectApp(ctx, args.target, request, answers, progress)
+      if (!this.jsonEnabled()) this.render(result)
+      return result
+    } finally {
+      browser?.release()
+    }
+  }
+
+  /** The browser sign-in of an authorization code app: the same browser choice as MCP servers (undefined: none here). */
+  private async appBrowser(flags: OAuthFlagValues) {
+    const {oauthFromFlags} = await import('../ui/browser.js')
+    return oauthFromFlags(flags, this.canPrompt)
   }
 
   private render(result: AppConnectResult): void {

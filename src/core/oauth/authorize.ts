@@ -1,7 +1,8 @@
 // One OAuth 2.1 authorization code flow with PKCE for an MCP server: checked discovery, loopback listener (or a
 // pasted redirect), the SDK's auth() for registration, PKCE and the code exchange. Returns the grant; storing it is
 // the caller's business (it may still fail to connect, and then nothing should be kept).
-import {auth} from '@modelcontextprotocol/sdk/client/auth.js'
+import {auth, exchangeAuthorization, refreshAuthorization, startAuthorization} from '@modelcontextprotocol/sdk/client/auth.js'
+import type {AuthorizationServerMetadata, OAuthTokens} from '@modelcontextprotocol/sdk/shared/auth.js'
 
 import {McpctlError} from '../errors.js'
 import {parseServerUrl} from '../net/endpoint.js'
@@ -16,8 +17,8 @@ import {
 import {discoverAuthorizationTarget} from './discovery.js'
 import {oauthFailure} from './failures.js'
 import {expiryOf, GRANT_VERSION, type OAuthGrant, splitScopes} from './grant.js'
-import {oauthHttp} from './http.js'
-import {AuthorizationFlowProvider} from './provider.js'
+import {oauthHttp, secureEndpoint} from './http.js'
+import {AuthorizationFlowProvider, checkAuthorizationUrl} from './provider.js'
 
 /** What a browser flow needs from the command that runs it. */
 export interface InteractiveAuthorization {
@@ -94,7 +95,7 @@ export async function authorizeServer(options: AuthorizeOptions): Promise<OAuthG
       throw new McpctlError('server', 'The MCP SDK did not produce an authorization URL (internal error).')
     }
 
-    const response = await waitForAuthorization(authorizationUrl, callback, expected, options)
+    const response = await waitForAuthorization(authorizationUrl, callback, expected, {...options, what: new URL(String(options.serverUrl)).origin})
     const requestedScope = authorizationUrl.searchParams.get('scope') ?? undefined
     const obtainedAt = Date.now()
     const done = await sdkStep(() => auth(provider, {authorizationCode: response.code, fetchFn: http.fetch, serverUrl}), provider, {
@@ -150,7 +151,7 @@ async function waitForAuthorization(
   url: URL,
   callback: Awaited<ReturnType<typeof startCallbackServer>>,
   expected: CallbackExpectation,
-  options: AuthorizeOptions,
+  options: InteractiveAuthorization & {what: string},
 ): Promise<AuthorizationResponse> {
   const flow = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, flow.signal]) : flow.signal
@@ -159,8 +160,7 @@ async function waitForAuthorization(
   // The listener's own rejection is observed by the race below; this keeps an abort after a paste from going unhandled.
   listener.catch(() => {})
 
-  const server = new URL(String(options.serverUrl)).origin
-  options.notify(`To authorize mcpctl for ${server} (signing in at ${url.origin}), open this address in a browser:\n\n  ${url.href}\n`)
+  options.notify(`To authorize mcpctl for ${options.what} (signing in at ${url.origin}), open this address in a browser:\n\n  ${url.href}\n`)
   if (options.pasteRedirect) {
     options.notify(`After approving, the browser goes to an address starting with ${callback.redirectUrl} (the page may not load): paste that whole address here.`)
   } else {
@@ -194,5 +194,59 @@ function checkClientMetadataUrl(value: string) {
     throw new McpctlError('usage', 'A client ID metadata document must be an https:// URL with a path.', {
       hint: 'For example https://example.com/mcpctl/client.json.',
     })
+  }
+}
+
+/** An OAuth client registered with the vendor, at endpoints known in advance (a catalog app such as Microsoft 365). */
+export interface EndpointClient {
+  authorizationEndpoint: string
+  clientId: string
+  tokenEndpoint: string
+}
+
+/** The metadata the SDK's PKCE, code exchange and refresh functions need, from endpoints known in advance (https only). */
+function endpointMetadata(client: EndpointClient): AuthorizationServerMetadata {
+  const authorization = secureEndpoint('authorization_endpoint', client.authorizationEndpoint, {})
+  const token = secureEndpoint('token_endpoint', client.tokenEndpoint, {})
+  return {authorization_endpoint: authorization.href, issuer: authorization.origin, response_types_supported: ['code'], token_endpoint: token.href}
+}
+
+/**
+ * The authorization code flow with PKCE against known endpoints, as a public client (no secret): the same loopback
+ * listener, browser hand-off, `state` check and code exchange (the SDK's) as authorizeServer, without MCP discovery
+ * or client registration. The authorization server's issuer is not known here, so an `iss` in the response is not
+ * compared (the code is only ever redeemed at the one token endpoint given). Returns the tokens; nothing is stored.
+ */
+export async function authorizeAtEndpoints(client: EndpointClient & InteractiveAuthorization & {scope: string; what: string}): Promise<OAuthTokens> {
+  const metadata = endpointMetadata(client)
+  if (client.signal?.aborted) throw new McpctlError('interrupted', 'Authorization cancelled; nothing was saved.')
+  const http = oauthHttp({signal: client.signal})
+  const callback = await startCallbackServer({port: client.callbackPort})
+  try {
+    const state = newState()
+    const clientInformation = {client_id: client.clientId}
+    const {authorizationUrl, codeVerifier} = await startAuthorization(metadata.issuer, {clientInformation, metadata, redirectUrl: callback.redirectUrl, scope: client.scope, state})
+    const response = await waitForAuthorization(checkAuthorizationUrl(authorizationUrl), callback, {state}, client)
+    try {
+      return await exchangeAuthorization(metadata.issuer, {authorizationCode: response.code, clientInformation, codeVerifier, fetchFn: http.fetch, metadata, redirectUri: callback.redirectUrl})
+    } catch (error) {
+      throw oauthFailure(error, {action: 'exchanging the authorization code for tokens', http, secrets: [codeVerifier, response.code]})
+    }
+  } finally {
+    await callback.close()
+  }
+}
+
+/**
+ * One refresh_token grant at a known token endpoint (public client). A refused refresh token is McpctlError('auth')
+ * with `detail.error` the OAuth error code (`invalid_grant`): the caller says how to sign in again.
+ */
+export async function refreshAtEndpoints(client: EndpointClient & {refreshToken: string; signal?: AbortSignal}): Promise<OAuthTokens> {
+  const metadata = endpointMetadata(client)
+  const http = oauthHttp({signal: client.signal})
+  try {
+    return await refreshAuthorization(metadata.issuer, {clientInformation: {client_id: client.clientId}, fetchFn: http.fetch, metadata, refreshToken: client.refreshToken})
+  } catch (error) {
+    throw oauthFailure(error, {action: 'refreshing the access token', http, secrets: [client.refreshToken]})
   }
 }

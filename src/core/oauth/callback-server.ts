@@ -16,8 +16,11 @@ export const newState = (): string => randomBytes(32).toString('base64url')
 
 /** What a genuine authorization response for this flow must carry. */
 export interface CallbackExpectation {
-  /** The authorization server's issuer identifier (its metadata `issuer`). */
-  issuer: string
+  /**
+   * The authorization server's issuer identifier (its metadata `issuer`). Undefined when it is not known (endpoints
+   * given in advance, not discovered): an `iss` in the response is then not compared.
+   */
+  issuer?: string
   /** The server announced `authorization_response_iss_parameter_supported`: a response without `iss` is refused. */
   requireIss?: boolean
   state: string
@@ -60,7 +63,7 @@ export function checkAuthorizationResponse(params: URLSearchParams, expected: Ca
   }
 
   const iss = params.get('iss') ?? undefined
-  if (iss === undefined ? expected.requireIss : !sameIssuer(iss, expected.issuer)) {
+  if (expected.issuer !== undefined && (iss === undefined ? expected.requireIss : !sameIssuer(iss, expected.issuer))) {
     throw new McpctlError(
       'auth',
       iss === undefined
@@ -75,7 +78,7 @@ export function checkAuthorizationResponse(params: URLSearchParams, expected: Ca
     const description = params.get('error_description')
     const said = description ? `: ${printable(description, 200)}` : ''
     if (error === 'access_denied') {
-      throw new McpctlError('auth', `Authorization was denied at ${expected.issuer}${said}`, {
+      throw new McpctlError('auth', `Authorization was denied at ${expected.issuer ?? 'the authorization server'}${said}`, {
         detail: {error},
         hint: 'Run the command again and approve the access, or ask the server’s administrator for access.',
       })

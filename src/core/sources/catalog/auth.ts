@@ -2,7 +2,8 @@
 // get new ones when the vendor refuses them. Token kinds keep their access token in a TokenCache (the secret store,
 // under the connection's cross-process lock; see source.ts), never in the config file.
 import {McpctlError} from '../../errors.js'
-import {type AppDefinition, GRANT_TYPES, type TokenAuth} from './definition.js'
+import type {InteractiveAuthorization} from '../../oauth/authorize.js'
+import {type AppAuth, type AppDefinition, GRANT_TYPES, type TokenAuth} from './definition.js'
 import {sendVendorRequest, statusText, throttleMessage, type VendorResponse} from './http.js'
 import {fill, fillAll, type TemplateValues} from './template.js'
 
@@ -13,6 +14,8 @@ export interface CachedToken {
   accessToken: string
   /** ms since the epoch; absent when the vendor did not say. */
   expiresAt?: number
+  /** Authorization code kind: what renews the access token without the browser. */
+  refreshToken?: string
 }
 
 export interface TokenCache {
@@ -41,6 +44,11 @@ export function memoryTokenCache(): TokenCache & {current?: CachedToken} {
 export interface AuthContext {
   app: AppDefinition
   cache: TokenCache
+  /**
+   * A browser sign-in (authorization code kind), given only where a person may sign in: `connect`. Elsewhere an
+   * expired sign-in is an error saying to run `mcpctl connect <name>`.
+   */
+  interactive?: InteractiveAuthorization
   /** Connection name, for messages. */
   name: string
   /** Secret values, stripped from anything quoted back. */
@@ -79,27 +87,36 @@ export function authEngine(context: AuthContext): AuthEngine {
     case 'oauth-password': {
       return bearerToken(context, auth)
     }
+
+    case 'oauth-authorization-code': {
+      const alternative = auth.clientCredentials
+      if (alternative && context.values[alternative.field]) return bearerToken(context, {headers: auth.headers, kind: 'oauth-client-credentials', token: alternative.token})
+      return tokenEngine(context, auth.headers, (stored) => (stored?.refreshToken ? refreshSignIn(context, auth, stored.refreshToken) : signIn(context, auth, stored === undefined)))
+    }
   }
 }
 
 const expiring = (token: CachedToken, now = Date.now()) => token.expiresAt !== undefined && token.expiresAt - TOKEN_REFRESH_MARGIN_MS <= now
 
 /** The token kinds: a bearer token from the token endpoint, renewed before it expires and when the API answers 401. */
-function bearerToken(context: AuthContext, auth: TokenAuth): AuthEngine {
+const bearerToken = (context: AuthContext, auth: TokenAuth): AuthEngine => tokenEngine(context, auth.headers, () => requestToken(context, auth))
+
+/** A bearer token from the cache, renewed with `obtain` (given the stored token) when it expires or is refused. */
+function tokenEngine(context: AuthContext, headers: Record<string, string> | undefined, obtain: (stored: CachedToken | undefined) => Promise<CachedToken>): AuthEngine {
   let held: CachedToken | undefined
   const renew = (reason: 'expiring' | 'rejected') =>
     context.cache.update(async (stored) => {
       // Another process renewed it while we waited for the lock: use its token, make no second request.
       if (stored && !expiring(stored) && (reason === 'expiring' || stored.accessToken !== held?.accessToken)) return stored
-      return requestToken(context, auth)
+      return obtain(stored)
     })
 
   return {
     async headers() {
       held ??= await context.cache.read()
       if (!held || expiring(held)) held = await renew('expiring')
-      if (!context.secrets.includes(held.accessToken)) context.secrets.push(held.accessToken)
-      return {...fillAll(auth.headers, context.values), authorization: `Bearer ${held.accessToken}`}
+      for (const value of [held.accessToken, held.refreshToken]) if (value && !context.secrets.includes(value)) context.secrets.push(value)
+      return {...fillAll(headers, context.values), authorization: `Bearer ${held.accessToken}`}
     },
     async renew() {
       held = await renew('rejected')
@@ -155,4 +172,56 @@ async function requestToken(context: AuthContext, auth: TokenAuth): Promise<Cach
 
   const seconds = Number(json.expires_in)
   return {accessToken: json.access_token, ...(Number.isFinite(seconds) && seconds > 0 ? {expiresAt: Date.now() + seconds * 1000} : {})}
+}
+
+type CodeAuth = Extract<AppAuth, {kind: 'oauth-authorization-code'}>
+
+/** The client and endpoints of an authorization code app, filled from the connection's fields. */
+function endpointClient(context: AuthContext, auth: CodeAuth) {
+  const [authorizationEndpoint, tokenEndpoint, clientId] = [auth.authorize, auth.tokenUrl, auth.clientId].map((template) => fill(template, context.values))
+  if (!authorizationEndpoint || !tokenEndpoint || !clientId) throw new McpctlError('usage', `${context.app.name}: the sign-in needs a field that "${context.name}" does not have.`)
+  return {authorizationEndpoint, clientId, tokenEndpoint}
+}
+
+const cachedToken = (tokens: {access_token: string; expires_in?: number; refresh_token?: string}, previous?: string): CachedToken => {
+  const seconds = Number(tokens.expires_in)
+  const refreshToken = tokens.refresh_token ?? previous
+  return {accessToken: tokens.access_token, ...(Number.isFinite(seconds) && seconds > 0 ? {expiresAt: Date.now() + seconds * 1000} : {}), ...(refreshToken ? {refreshToken} : {})}
+}
+
+/** Only a person can sign in, and none can here: a new connection without a browser (usage), or an expired sign-in (auth). */
+function signInNeeded(context: AuthContext, first: boolean, why?: string): McpctlError {
+  const alternative = context.app.auth.kind === 'oauth-authorization-code' ? context.app.auth.clientCredentials?.field : undefined
+  const appOnly = alternative ? `give ${alternative} for app-only access (--secret-stdin ${alternative} or --secret-env ${alternative}=VAR)` : ''
+  if (first) {
+    return new McpctlError('usage', `${context.app.name} signs in in a browser${alternative ? ` when no ${alternative} is given` : ''}, and no browser can be opened here (no terminal, or CI, and $BROWSER is unset).`, {
+      hint: `${appOnly ? `Either ${appOnly}, or run` : 'Run'} it on a terminal (or with BROWSER set to a command that opens a URL) to sign in.`,
+    })
+  }
+
+  return new McpctlError('auth', `${context.app.name}: the sign-in of "${context.name}" has expired or was revoked${why ? ` (${why})` : ''}.`, {
+    detail: {integration: context.name},
+    hint: `Sign in again with \`mcpctl connect ${context.name}\` on a terminal (or with BROWSER set to a command that opens a URL)${appOnly ? `, or ${appOnly}` : ''}.`,
+  })
+}
+
+/** The browser sign-in (connect only): PKCE through the loopback listener, the code redeemed for tokens. */
+async function signIn(context: AuthContext, auth: CodeAuth, first: boolean, why?: string): Promise<CachedToken> {
+  if (!context.interactive) throw signInNeeded(context, first, why)
+  const scope = fill(auth.scope, context.values) ?? ''
+  const {authorizeAtEndpoints} = await import('../../oauth/authorize.js')
+  const tokens = await authorizeAtEndpoints({...context.interactive, ...endpointClient(context, auth), scope, what: `${context.app.name} (${context.name})`})
+  return cachedToken(tokens)
+}
+
+/** The refresh token for a new access token; a refused one means signing in again. */
+async function refreshSignIn(context: AuthContext, auth: CodeAuth, refreshToken: string): Promise<CachedToken> {
+  const {refreshAtEndpoints} = await import('../../oauth/authorize.js')
+  try {
+    return cachedToken(await refreshAtEndpoints({...endpointClient(context, auth), refreshToken, signal: context.signal}), refreshToken)
+  } catch (error) {
+    const refused = error instanceof McpctlError && error.kind === 'auth'
+    if (!refused) throw error
+    return signIn(context, auth, false, error.message)
+  }
 }

@@ -5,10 +5,11 @@ import {randomUUID} from 'node:crypto'
 
 import {McpctlError, usageError} from '../../errors.js'
 import {checkIntegrationName, type Context, type Progress, requireIntegration, type SecretInput, type SeededTool, storeNewConnection} from '../../integrations.js'
+import type {InteractiveAuthorization} from '../../oauth/authorize.js'
 import {withGrantLock} from '../../oauth/grant-store.js'
 import type {AppIntegration, Config, SecretRef} from '../../store/schema.js'
 import {APPS, findApp} from './apps/index.js'
-import {memoryTokenCache} from './auth.js'
+import {type CachedToken, memoryTokenCache} from './auth.js'
 import type {AppDefinition, AppField} from './definition.js'
 import {AppClient, appToolDefinitions, discoverFields, resolveValues} from './engine.js'
 import {saveToken} from './source.js'
@@ -24,6 +25,8 @@ export interface AppConnectRequest {
   /** `--field KEY=VALUE`: non-secret fields. */
   fields: Record<string, string>
   insecureStorage?: boolean
+  /** A browser sign-in, for apps of the authorization code kind (absent: none can be opened here). */
+  interactive?: InteractiveAuthorization
   name?: string
   /** `--secret-env KEY=VAR` and `--secret-stdin KEY`: secret fields. */
   secrets: Record<string, SecretInput>
@@ -103,12 +106,12 @@ async function secretValues(ctx: Context, secrets: Record<string, SecretInput>):
 }
 
 /** Discover, authenticate and run the verification request: nothing is saved before this resolves. */
-async function verifyCredentials(app: AppDefinition, name: string, given: Record<string, string>, progress: Progress) {
+async function verifyCredentials(app: AppDefinition, name: string, given: Record<string, string>, progress: Progress, interactive?: InteractiveAuthorization) {
   const secrets = app.fields.filter((f) => f.secret && given[f.key]).map((f) => given[f.key])
   const found = await discoverFields(app, given, {secrets})
   const values = resolveValues(app, {...given, ...found})
   const cache = memoryTokenCache()
-  const client = new AppClient({app, cache, name, values})
+  const client = new AppClient({app, cache, interactive, name, values})
   progress.step(`Verifying the credentials with ${app.name} at ${client.base.origin}`)
   try {
     await client.verify()
@@ -144,6 +147,17 @@ async function saveSecrets(ctx: Context, name: string, secrets: Record<string, S
   return refs
 }
 
+/**
+ * Keep the token obtained at connect. A token with a refresh token stands for a browser sign-in, which cannot be
+ * redone without a person: when it cannot be stored, nothing is saved and the error says how to allow a file.
+ */
+async function saveSignInToken(ctx: Context, integration: AppIntegration, token: CachedToken, allowFile: boolean, saved: SecretRef[]) {
+  const stored = await saveToken(ctx, integration, token, undefined, allowFile)
+  if (stored || !token.refreshToken) return stored
+  await removeSecrets(ctx, saved)
+  throw usageError('No OS keyring answered, so the sign-in cannot be kept; nothing was saved.', 'Re-run with --insecure-storage to keep it in a 0600 file in the config directory.')
+}
+
 const removeSecrets = async (ctx: Context, refs: SecretRef[]) => {
   for (const ref of refs) if (ref.kind !== 'env') await ctx.secrets.remove(ref).catch(() => {})
 }
@@ -159,13 +173,13 @@ export async function connectApp(ctx: Context, appId: string, request: AppConnec
   }
 
   const gathered = await gather(app, request, answers)
-  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress)
+  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress, request.interactive)
   const refs = await saveSecrets(ctx, name, gathered.secrets, Boolean(request.insecureStorage))
   const now = new Date().toISOString()
   const fields = {...gathered.fields, ...verified.found}
   const integration: AppIntegration = {app: {fields, id: app.id, secrets: refs}, createdAt: now, name, syncedAt: now, tools: {}, updatedAt: now, warnings: []}
   if (verified.token) {
-    const token = await saveToken(ctx, integration, verified.token)
+    const token = await saveSignInToken(ctx, integration, verified.token, Boolean(request.insecureStorage), Object.values(refs))
     if (token) integration.app.token = token
   }
 
@@ -185,13 +199,13 @@ export async function replaceAppCredentials(ctx: Context, name: string, request:
   const discovered = new Set((app.discover ?? []).filter((d) => !d.always).flatMap((d) => Object.keys(d.extract)))
   const kept = Object.fromEntries(Object.entries(current.app.fields).filter(([key]) => !discovered.has(key) || request.fields[key] !== undefined))
   const gathered = await gather(app, request, answers, kept)
-  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress)
-  const allowFile = Boolean(request.insecureStorage) || Object.values(current.app.secrets).some((ref) => ref.kind === 'file')
+  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress, request.interactive)
+  const allowFile = Boolean(request.insecureStorage) || [...Object.values(current.app.secrets), ...(current.app.token ? [current.app.token.secret] : [])].some((ref) => ref.kind === 'file')
   const refs = await saveSecrets(ctx, name, gathered.secrets, allowFile)
   const fields = {...gathered.fields, ...verified.found}
   const next: AppIntegration['app'] = {fields, id: app.id, secrets: refs}
   if (verified.token) {
-    const token = await saveToken(ctx, {...current, app: next}, verified.token)
+    const token = await saveSignInToken(ctx, {...current, app: next}, verified.token, allowFile, Object.values(refs))
     if (token) next.token = token
   }
 

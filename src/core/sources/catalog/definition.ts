@@ -102,6 +102,24 @@ export const AppAuth = z.discriminatedUnion('kind', [
    * password, a fixed public client in Basic): a bearer token handled exactly like client credentials.
    */
   z.object({kind: z.literal('oauth-password'), token: TokenRequest, headers: Headers.optional()}),
+  /**
+   * OAuth 2 authorization code with PKCE: a person signs in in the browser (the loopback flow MCP servers use, as a
+   * public client); the access and refresh tokens are kept in the secret store, refreshed before expiry and on 401.
+   * With `clientCredentials`, a value in its field (a client secret) selects that client-credentials request instead
+   * (app-only access, no browser).
+   */
+  z.object({
+    kind: z.literal('oauth-authorization-code'),
+    /** Authorization endpoint URL template. */
+    authorize: Template,
+    /** Token endpoint URL template: the code is redeemed and the refresh token used there. */
+    tokenUrl: Template,
+    clientId: Template,
+    /** Scopes asked in the browser, space-separated; include what the vendor needs for a refresh token (`offline_access`). */
+    scope: Template,
+    clientCredentials: z.object({field: z.string().regex(FIELD_KEY), token: TokenRequest}).optional(),
+    headers: Headers.optional(),
+  }),
 ])
 export type AppAuth = z.infer<typeof AppAuth>
 export type AuthKind = AppAuth['kind']
@@ -270,9 +288,18 @@ function authTemplates(auth: AppAuth): string[] {
     case 'oauth-client-credentials':
     case 'oauth-password': {
       const {token} = auth
-      return [token.url, ...Object.values(token.query ?? {}), ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : []), ...Object.values(auth.headers ?? {})]
+      return [...tokenTemplates(token), ...Object.values(auth.headers ?? {})]
+    }
+
+    case 'oauth-authorization-code': {
+      const alternative = auth.clientCredentials ? [`{${auth.clientCredentials.field}}`, ...tokenTemplates(auth.clientCredentials.token)] : []
+      return [auth.authorize, auth.tokenUrl, auth.clientId, auth.scope, ...alternative, ...Object.values(auth.headers ?? {})]
     }
   }
+}
+
+function tokenTemplates(token: z.infer<typeof TokenRequest>): string[] {
+  return [token.url, ...Object.values(token.query ?? {}), ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : [])]
 }
 
 /** Keys that discovery fills but that are not fields (ConnectWise's codebase): never asked, never given by a person. */

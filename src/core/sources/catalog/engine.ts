@@ -2,6 +2,7 @@
 // verification request, and each tool (arguments checked against its JSON Schema, path/query/body from the
 // arguments, pages followed up to the limit asked, the result shaped). The auth kind's engine (auth.ts) adds credentials.
 import {McpctlError, usageError} from '../../errors.js'
+import type {InteractiveAuthorization} from '../../oauth/authorize.js'
 import type {ToolDefinition} from '../../store/config-store.js'
 import type {ToolOutcome} from '../source.js'
 import {type AuthEngine, authEngine, type TokenCache} from './auth.js'
@@ -84,6 +85,8 @@ export function resolveValues(app: AppDefinition, given: Readonly<Record<string,
 export interface AppClientOptions {
   app: AppDefinition
   cache: TokenCache
+  /** A browser sign-in, for the authorization code kind at connect time. */
+  interactive?: InteractiveAuthorization
   /** Connection name, for messages. */
   name: string
   signal?: AbortSignal
@@ -108,7 +111,7 @@ export class AppClient {
     this.options = options
     this.values = options.values
     this.secrets = options.app.fields.filter((f) => f.secret && options.values[f.key]).map((f) => options.values[f.key])
-    this.auth = authEngine({app: options.app, cache: options.cache, name: options.name, secrets: this.secrets, signal: options.signal, values: options.values})
+    this.auth = authEngine({app: options.app, cache: options.cache, interactive: options.interactive, name: options.name, secrets: this.secrets, signal: options.signal, values: options.values})
   }
 
   /** The API base URL. */

@@ -52,9 +52,9 @@ const parseToken = (text: string): CachedToken | undefined => {
   }
 }
 
-/** Where a token is kept: beside the connection's secrets (the file only if the user consented to it at connect). */
-export async function saveToken(ctx: Context, integration: AppIntegration, token: CachedToken, previous?: SecretRef): Promise<AppIntegration['app']['token']> {
-  const allowFile = Object.values(integration.app.secrets).some((ref) => ref.kind === 'file') || previous?.kind === 'file'
+/** Where a token is kept: beside the connection's secrets (the file only if the user consented to it at connect: --insecure-storage). */
+export async function saveToken(ctx: Context, integration: AppIntegration, token: CachedToken, previous?: SecretRef, insecureStorage = false): Promise<AppIntegration['app']['token']> {
+  const allowFile = insecureStorage || Object.values(integration.app.secrets).some((ref) => ref.kind === 'file') || previous?.kind === 'file'
   const account = previous && previous.kind !== 'env' ? previous.account : `${integration.name}/token-${randomUUID()}`
   try {
     const secret = await ctx.secrets.save(account, JSON.stringify(token), {allowFile})

@@ -26,6 +26,10 @@ describe('catalog app definitions', () => {
         assert.equal(app.fields.find((f) => f.key === host)?.url, true)
         for (const step of app.discover ?? []) assert.match(step.url, /^\{[a-z-]+\}/)
         if ('token' in app.auth) assert.match(app.auth.token.url, /^\{[a-z-]+\}/)
+        if (app.auth.kind === 'oauth-authorization-code') {
+          const urls = [app.auth.authorize, app.auth.tokenUrl, ...(app.auth.clientCredentials ? [app.auth.clientCredentials.token.url] : [])]
+          for (const url of urls) assert.match(url, /^\{[a-z-]+\}/)
+        }
       })
 
       it('seeds its tools from their declared class: read → auto, write and sensitive → approval_needed', () => {

@@ -2,7 +2,8 @@
 //
 // One app = three files, and no engine code:
 //   1. src/core/sources/catalog/apps/<app-id>.ts — the definition (format and rules: ../definition.ts; models:
-//      it-glue.ts for an API key in a header, halopsa.ts for OAuth client credentials), listed in APPS below.
+//      it-glue.ts for an API key in a header, halopsa.ts for OAuth client credentials, microsoft-365.ts for a browser
+//      sign-in with a client-credentials alternative), listed in APPS below.
 //      test/core/sources/catalog/definitions.test.ts then checks it against the schema.
 //   2. test/helpers/vendors/<app-id>.ts — a loopback HTTPS emulator on emulator.ts that implements the documented
 //      endpoints the definition uses and refuses requests in any other format.
@@ -17,9 +18,10 @@ import {connectWiseRmm} from './connectwise-rmm.js'
 import {dattoRmm} from './datto-rmm.js'
 import {haloPsa} from './halopsa.js'
 import {itGlue} from './it-glue.js'
+import {microsoft365} from './microsoft-365.js'
 import {ninjaOne} from './ninjaone.js'
 
-export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, ninjaOne, dattoRmm, connectWiseRmm]
+export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, microsoft365, ninjaOne, dattoRmm, connectWiseRmm]
 
 /** The app with this id (the first segment of its tool names, and what `connect <app-id>` takes). */
 export const findApp = (id: string): AppDefinition | undefined => APPS.find((app) => app.id === id)

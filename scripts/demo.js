@@ -1,4 +1,5 @@
-// `npm run demo`: the main job end to end against the bundled example server, in a throw-away store.
+// `npm run demo`: the main job end to end against the bundled example server, in a throw-away store; then a built-in
+// catalog app connected to the bundled example vendor API (loopback HTTPS, see example-vendor.js).
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -6,12 +7,16 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {startExampleServer} from './example-server.js'
+import {startExampleVendor} from './example-vendor.js'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const token = 'demo-' + Math.random().toString(36).slice(2)
 const store = mkdtempSync(join(tmpdir(), 'mcpctl-demo-'))
+const apiKey = 'ITG.demo-' + Math.random().toString(36).slice(2)
 const server = await startExampleServer({token})
-const env = {...process.env, MCPCTL_CONFIG_DIR: store, MCPCTL_KEYRING: 'off', HELPDESK_TOKEN: token}
+const vendor = await startExampleVendor({apiKey})
+// NODE_EXTRA_CA_CERTS: the CLI trusts the example vendor's throw-away CA (and nothing else changes).
+const env = {...process.env, MCPCTL_CONFIG_DIR: store, MCPCTL_KEYRING: 'off', HELPDESK_TOKEN: token, ITGLUE_KEY: apiKey, NODE_EXTRA_CA_CERTS: vendor.caFile}
 
 const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\u001B[1m${s}\u001B[22m` : s)
 let failed = false
@@ -69,10 +74,17 @@ try {
   await step('6. The same, as JSON for scripts', ['tools', 'list', '--permission', 'disabled', '--json'])
   await agentStep()
   await step('8. Every call the agent made, in the audit log (argument digests, never arguments)', ['audit'])
+  process.stdout.write(`\nBuilt-in apps: an example IT Glue API on ${vendor.url} (API key in $ITGLUE_KEY).\n`)
+  await step('9. The catalog of built-in apps', ['integrations', 'catalog'])
+  await step('10. Connect one: the key is checked against the vendor first, then its tools get seeded permissions', [
+    'connect', 'it-glue', '--name', 'acme-docs', '--field', `instance=${vendor.url}`, '--secret-env', 'api-key=ITGLUE_KEY',
+  ])
+  await step('11. Call a read tool (auto): the vendor\'s JSON:API answer, flattened', ['tools', 'call', 'it-glue:acme-docs:search_orgs', '--args', '{"name":"Acme Corporation"}'])
 } finally {
   await server.close()
+  await vendor.close()
   rmSync(store, {force: true, recursive: true})
 }
 
-process.stdout.write(failed ? '\nThe demo failed.\n' : '\nDone. Try it on your own servers: mcpctl integrations add <url>, then mcpctl gateway install claude-code\n')
+process.stdout.write(failed ? '\nThe demo failed.\n' : '\nDone. Try it on your own servers: mcpctl integrations add <url> or mcpctl connect <app-id>, then mcpctl gateway install claude-code\n')
 process.exitCode = failed ? 1 : 0

@@ -29,7 +29,7 @@ export abstract class BaseCommand extends Command {
   }
 
   protected get secrets(): SecretStore {
-    this._secrets ??= new SecretStore(this.configDir)
+    this._secrets ??= new SecretStore(this.configDir, {warn: (message) => this.warn(message)})
     return this._secrets
   }
 

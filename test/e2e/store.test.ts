@@ -1,6 +1,6 @@
 // The store as the CLI meets it: a corrupt file stops every command, is backed up and never echoed or cleared.
 import assert from 'node:assert/strict'
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {cliSandbox} from '../helpers/cli.js'
@@ -35,6 +35,21 @@ describe('config store (CLI)', () => {
       assert.equal(readFileSync(join(sandbox.dir, backups[0]), 'utf8'), content)
     })
   }
+
+  it('refuses a symlinked config.json for reads and writes, leaving its target alone', async () => {
+    const target = join(sandbox.dir, 'elsewhere.json')
+    writeStore(sandbox.dir, [fixtureIntegration('acme', HELPDESK_TOOLS)])
+    renameSync(join(sandbox.dir, 'config.json'), target)
+    symlinkSync(target, join(sandbox.dir, 'config.json'))
+    const original = readFileSync(target, 'utf8')
+    for (const args of [['tools', 'list'], ['policy', 'set', 'mcp:acme:get_ticket', 'disabled']]) {
+      const result = await sandbox.run(args)
+      assert.equal(result.code, 1, result.stderr)
+      assert.match(result.stderr, /config\.json is a symbolic[\s›]*link; mcpctl does not follow links/)
+    }
+
+    assert.equal(readFileSync(target, 'utf8'), original)
+  })
 
   it('keeps the directory 0700 and the file 0600 across writes', async () => {
     writeStore(sandbox.dir, [fixtureIntegration('acme', HELPDESK_TOOLS)])

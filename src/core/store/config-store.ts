@@ -2,7 +2,7 @@
 // Not `conf`: it takes no lock, pulls ajv onto the start-up path, and some versions quote a broken file in errors.
 import {createHash} from 'node:crypto'
 import type {BigIntStats} from 'node:fs'
-import {readFile, stat, unlink} from 'node:fs/promises'
+import {stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {McpctlError} from '../errors.js'
@@ -10,6 +10,7 @@ import {corruptFileError, describeIssue, isPlainObject, parseJson} from './corru
 import {lockStaleMs, removeLeftoverTempFiles, withFileLock} from './file-lock.js'
 import {ensurePrivateDir, tempFilePattern, writePrivateFile} from './private-file.js'
 import type {DeclaredClass} from '../policy/permission.js'
+import {readStoreFile} from './store-file.js'
 import type {Config} from './schema.js'
 import {emptyConfig, SCHEMA_REVISION, STORE_VERSION} from './store-format.js'
 
@@ -134,10 +135,10 @@ export class ConfigStore {
   }
 
   private async readFile(): Promise<Config> {
-    const content = await readIfExists(this.file, 'config file')
+    const content = await readStoreFile(this.file, 'config file')
     if (content === undefined) return emptyConfig()
-    const known = await readFile(this.validatedDigestFile, 'utf8').catch(() => undefined)
-    if (known !== undefined && known === validatedDigest(content)) {
+    const known = await readStoreFile(this.validatedDigestFile, 'validated digest file', {maxBytes: 1024}).catch(() => undefined)
+    if (known !== undefined && known.toString('utf8') === validatedDigest(content)) {
       const parsed = parseJson(content.toString('utf8'))
       if (parsed.ok && isPlainObject(parsed.value)) return parsed.value as Config
     }
@@ -147,12 +148,13 @@ export class ConfigStore {
 
   async readDefinitions(integration: string): Promise<Record<string, ToolDefinition>> {
     const file = this.definitionsFile(integration)
-    const content = await readIfExists(file, 'tool definitions file')
+    const remedy = `Move ${file} away; the next \`mcpctl tools sync\` writes it again.`
+    const content = await readStoreFile(file, 'tool definitions file', {remedy})
     if (content === undefined) return {}
     const parsed = parseJson(content.toString('utf8'))
     const problem = parsed.ok ? (isPlainObject(parsed.value) ? undefined : 'does not hold a JSON object') : parsed.problem
     if (problem !== undefined || !parsed.ok) {
-      throw await corruptFileError('tool definitions file', file, content, problem ?? 'is unreadable', `Move ${file} away; the next \`mcpctl tools sync\` writes it again.`)
+      throw await corruptFileError('tool definitions file', file, content, problem ?? 'is unreadable', remedy)
     }
 
     return parsed.value as Record<string, ToolDefinition>
@@ -245,18 +247,6 @@ const fileIdentity = (stats: BigIntStats | undefined) =>
 
 function validatedDigest(content: Buffer): string {
   return `${SCHEMA_REVISION}:${createHash('sha256').update(content).digest('hex')}`
-}
-
-async function readIfExists(file: string, what: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(file)
-  } catch (error) {
-    const {code} = error as NodeJS.ErrnoException
-    if (code === 'ENOENT') return undefined
-    throw new McpctlError('error', `Cannot read the ${what} ${file} (${code ?? 'unknown error'}).`, {
-      hint: `Check that ${file} is a file you own and can read.`,
-    })
-  }
 }
 
 function ignoreMissing(error: unknown): void {

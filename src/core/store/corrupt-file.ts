@@ -1,5 +1,5 @@
 // A store file that cannot be used: name the problem without quoting a byte of it, back it up once, never touch it.
-import {readdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {chmod, constants, copyFile, readdir, readFile, stat, utimes, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {McpctlError} from '../errors.js'
@@ -94,24 +94,42 @@ function valueAt(input: unknown, segments: PropertyKey[]): unknown {
   return current
 }
 
+/** A file too large to read into memory: backed up by the kernel's copy, recognised by its size and modification time. */
+export interface LargeFile {
+  mtimeMs: number
+  size: number
+}
+
 /**
  * Copy the file to `<file>.corrupt-<timestamp>` (0600) unless an identical backup already exists, so that running
  * commands against a broken store does not pile up copies. Returns the backup's path, or undefined when it failed.
  */
-export async function backUpOnce(file: string, content: Buffer): Promise<string | undefined> {
+export async function backUpOnce(file: string, content: Buffer | LargeFile): Promise<string | undefined> {
   const dir = path.dirname(file)
   const prefix = `${path.basename(file)}.corrupt-`
+  const size = Buffer.isBuffer(content) ? content.length : content.size
   try {
     for (const name of (await readdir(dir)).filter((n) => n.startsWith(prefix)).sort()) {
       const candidate = path.join(dir, name)
-      if ((await stat(candidate)).size === content.length && (await readFile(candidate)).equals(content)) return candidate
+      const info = await stat(candidate)
+      if (info.size !== size) continue
+      // A large file is never read whole: its backup carries its modification time (to the millisecond), and that
+      // with the size identifies it.
+      if (Buffer.isBuffer(content) ? (await readFile(candidate)).equals(content) : Math.abs(info.mtimeMs - content.mtimeMs) < 1) return candidate
     }
 
     const stamp = new Date().toISOString().replaceAll(':', '-').replace('.', '-')
     for (let attempt = 0; attempt < 100; attempt++) {
       const backup = path.join(dir, `${prefix}${stamp}${attempt === 0 ? '' : `-${attempt}`}`)
       try {
-        await writeFile(backup, content, {flag: 'wx', mode: FILE_MODE})
+        if (Buffer.isBuffer(content)) {
+          await writeFile(backup, content, {flag: 'wx', mode: FILE_MODE})
+        } else {
+          await copyFile(file, backup, constants.COPYFILE_EXCL)
+          await chmod(backup, FILE_MODE)
+          await utimes(backup, Date.now() / 1000, content.mtimeMs / 1000)
+        }
+
         return backup
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return undefined
@@ -128,7 +146,7 @@ export async function backUpOnce(file: string, content: Buffer): Promise<string 
 export async function corruptFileError(
   what: string,
   file: string,
-  content: Buffer,
+  content: Buffer | LargeFile,
   problem: string,
   remedy = `Fix or move ${file} (moving it starts from an empty store).`,
 ): Promise<McpctlError> {

@@ -1,5 +1,5 @@
 // Files only the user may read: 0700 directories and 0600 files written atomically, whatever the umask.
-import {chmod, mkdir} from 'node:fs/promises'
+import {chmod, lstat, mkdir} from 'node:fs/promises'
 
 import {McpctlError} from '../errors.js'
 
@@ -26,12 +26,22 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 export async function writePrivateFile(file: string, data: Buffer | string): Promise<void> {
   // Loaded here, not at the top: read-only commands never write and should not pay for the import.
   const {default: writeFileAtomic} = await import('write-file-atomic')
+  // write-file-atomic writes through a link to its target; a store file must be where the store is.
+  if ((await lstat(file).catch(() => undefined))?.isSymbolicLink()) throw symbolicLinkError(file)
   try {
     await writeFileAtomic(file, data, {fsync: true, mode: FILE_MODE})
   } catch (error) {
     // The cause names the path only; `data` may be secrets and stays out of the error.
     throw new McpctlError('error', `Cannot write ${file} (${errorCode(error)}); the previous version is unchanged.`, {cause: error})
   }
+}
+
+/** Store files are never links: reading or atomically replacing one would reach whatever file it points to. */
+export function symbolicLinkError(file: string, what = 'store file'): McpctlError {
+  return new McpctlError('error', `The ${what} ${file} is a symbolic link; mcpctl does not follow links for its store files.`, {
+    detail: {file},
+    hint: `Replace the link with the file it points to (e.g. \`cp --remove-destination "$(readlink -f ${file})" ${file}\`), or move it away.`,
+  })
 }
 
 export const errorCode = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? 'unknown error'

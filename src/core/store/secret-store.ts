@@ -1,6 +1,5 @@
 // Secrets: the OS keyring when one answers in time, else a 0600 file with the user's consent; never the config.
 // No secret value ever reaches an error message, a cause or a detail here.
-import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {McpctlError} from '../errors.js'
@@ -8,6 +7,7 @@ import {corruptFileError, isPlainObject, parseJson} from './corrupt-file.js'
 import {lockStaleMs, removeLeftoverTempFiles, withFileLock} from './file-lock.js'
 import {ensurePrivateDir, tempFilePattern, writePrivateFile} from './private-file.js'
 import type {SecretRef} from './schema.js'
+import {readStoreFile} from './store-file.js'
 
 export const KEYRING_SERVICE = 'mcpctl'
 export const SECRETS_FILE_NAME = 'secrets.json'
@@ -28,6 +28,8 @@ export type SecretStoreOptions = {
   /** Longest wait for the keyring per operation (default 3 s, or `MCPCTL_KEYRING_TIMEOUT_MS`). */
   keyringTimeoutMs?: number
   lockStaleMs?: number
+  /** Told when the secrets file had to be repaired (loose permissions): the command shows it as a warning. */
+  warn?: (message: string) => void
 }
 
 class KeyringTimeout extends Error {}
@@ -44,6 +46,7 @@ export class SecretStore {
   private readonly keyringIsOs: boolean
   private readonly staleMs: number
   private readonly timeoutOption?: number
+  private readonly warn: (message: string) => void
 
   constructor(dir: string, options: SecretStoreOptions = {}) {
     this.dir = dir
@@ -51,6 +54,7 @@ export class SecretStore {
     this.keyringIsOs = options.keyring === undefined
     this.timeoutOption = options.keyringTimeoutMs
     this.staleMs = lockStaleMs(options.lockStaleMs)
+    this.warn = options.warn ?? (() => {})
   }
 
   get file(): string {
@@ -206,17 +210,9 @@ export class SecretStore {
   }
 
   private async readFile(): Promise<Map<string, string>> {
-    let content: Buffer
-    try {
-      content = await readFile(this.file)
-    } catch (error) {
-      const {code} = error as NodeJS.ErrnoException
-      if (code === 'ENOENT') return new Map()
-      throw new McpctlError('error', `Cannot read the secrets file ${this.file} (${code ?? 'unknown error'}).`, {
-        hint: `Check that ${this.file} is a file you own and can read.`,
-      })
-    }
-
+    const remedy = `Fix or move ${this.file}; connections whose secrets it held then need \`mcpctl connect <name>\`.`
+    const content = await readStoreFile(this.file, 'secrets file', {remedy, secret: {onRepaired: this.warn}})
+    if (content === undefined) return new Map()
     const parsed = parseJson(content.toString('utf8'))
     let problem = parsed.ok ? undefined : parsed.problem
     if (parsed.ok) {
@@ -225,7 +221,7 @@ export class SecretStore {
     }
 
     if (problem !== undefined || !parsed.ok) {
-      throw await corruptFileError('secrets file', this.file, content, problem ?? 'is unreadable', `Fix or move ${this.file}; connections whose secrets it held then need \`mcpctl connect <name>\`.`)
+      throw await corruptFileError('secrets file', this.file, content, problem ?? 'is unreadable', remedy)
     }
 
     // A Map, because an account named `__proto__` assigned into a plain object would change its prototype instead.

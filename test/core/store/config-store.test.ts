@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url'
 import {McpctlError} from '../../../src/core/errors.js'
 import {ConfigStore, definitionsFileName} from '../../../src/core/store/config-store.js'
 import {type Config, emptyConfig, STORE_VERSION} from '../../../src/core/store/schema.js'
+import {MAX_STORE_FILE_BYTES} from '../../../src/core/store/store-file.js'
 import {integration, tool} from './fixtures/build.js'
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
@@ -331,6 +332,83 @@ describe('ConfigStore', () => {
         assert.equal(`${error.message}${error.hint}`.includes(PLANTED), false)
         return true
       })
+    })
+  })
+
+  describe('what sits at the store paths', () => {
+    const elsewhere = async () => {
+      const target = path.join(dir, 'elsewhere.json')
+      await writeFile(target, JSON.stringify({integrations: {acme: integration('acme')}, version: 1}))
+      return {original: await readFile(target), target}
+    }
+    const isLink = (error: unknown) => {
+      assert.ok(error instanceof McpctlError)
+      assert.equal(error.kind, 'error')
+      assert.match(error.message, /config\.json is a symbolic link; mcpctl does not follow links/)
+      return true
+    }
+
+    it('refuses a symlinked config file on read and on write, and leaves its target alone', async () => {
+      const {original, target} = await elsewhere()
+      await mkdir(store.dir, {recursive: true})
+      await symlink(target, store.file)
+      await assert.rejects(store.read(), isLink)
+      await assert.rejects(
+        store.update((config) => {
+          config.integrations.other = integration('other')
+        }),
+        isLink,
+      )
+      assert.deepEqual(await readFile(target), original)
+    })
+
+    it('refuses a dangling symlink instead of creating its target', async () => {
+      await mkdir(store.dir, {recursive: true})
+      const target = path.join(dir, 'planted.json')
+      await symlink(target, store.file)
+      await assert.rejects(store.update(() => {}), isLink)
+      assert.equal(existsSync(target), false)
+    })
+
+    it('never writes tool definitions through a symlink', async () => {
+      const {original, target} = await elsewhere()
+      await mkdir(store.definitionsDir, {recursive: true})
+      await symlink(target, store.definitionsFile('acme'))
+      await assert.rejects(
+        store.update((config, tx) => {
+          config.integrations.acme = integration('acme')
+          tx.setDefinitions('acme', {})
+        }),
+        /acme\.json is a symbolic link/,
+      )
+      assert.deepEqual(await readFile(target), original)
+      assert.equal(existsSync(store.file), false, 'nothing was committed')
+    })
+
+    it('refuses a FIFO without blocking on it', async () => {
+      await mkdir(store.dir, {recursive: true})
+      execFileSync('mkfifo', [store.file])
+      await assert.rejects(store.read(), /config\.json is not a regular file/)
+    })
+
+    it(`refuses a config file over ${MAX_STORE_FILE_BYTES / 1024 / 1024} MiB unread, naming the cap, with one backup`, async () => {
+      await mkdir(store.dir, {recursive: true})
+      // Sparse: the size is real, the disk blocks are not (and the file is never read).
+      await writeFile(store.file, '{')
+      await truncate(store.file, MAX_STORE_FILE_BYTES + 1)
+      const check = (error: unknown) => {
+        assert.ok(error instanceof McpctlError)
+        assert.equal(error.kind, 'error')
+        assert.match(error.message, /config file .*config\.json is larger than mcpctl reads \(64 MiB; at most 64 MiB\)\. mcpctl will not use or change it\. A backup is at /)
+        return true
+      }
+
+      await assert.rejects(store.read(), check)
+      await assert.rejects(store.read(), check)
+      const backups = (await readdir(store.dir)).filter((file) => file.startsWith('config.json.corrupt-'))
+      assert.equal(backups.length, 1, 'one backup, not one per command')
+      assert.equal((await stat(path.join(store.dir, backups[0]))).size, MAX_STORE_FILE_BYTES + 1)
+      assert.equal((await stat(store.file)).size, MAX_STORE_FILE_BYTES + 1, 'the original is untouched')
     })
   })
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -123,6 +123,39 @@ describe('SecretStore', () => {
       await store.save('b', 'two', {allowFile: true})
       assert.equal(await modeOf(store.file), 0o600)
       assert.equal(await modeOf(secretsDir), 0o700)
+    })
+
+    it('repairs a secrets file others can read before reading it, and says so', async () => {
+      const warnings: string[] = []
+      const store = new SecretStore(secretsDir, {warn: (message) => warnings.push(message)})
+      const ref = await store.save('acme/1', SECRET, {allowFile: true})
+      assert.equal(warnings.length, 0)
+      await chmod(store.file, 0o644)
+
+      assert.equal(await store.load(ref), SECRET)
+      assert.equal(await modeOf(store.file), 0o600)
+      assert.equal(warnings.length, 1)
+      assert.match(warnings[0], /secrets file .*secrets\.json could be read by other users \(mode 644\); mcpctl set it to 600\. .*rotate them/)
+      assert.equal(warnings[0].includes(SECRET), false)
+      await store.load(ref)
+      assert.equal(warnings.length, 1, 'said once: the file is private now')
+    })
+
+    it('refuses a symlinked secrets file, for reads and writes, and leaves its target alone', async () => {
+      const store = new SecretStore(secretsDir)
+      await mkdir(secretsDir, {recursive: true})
+      const target = path.join(dir, 'elsewhere.json')
+      await writeFile(target, JSON.stringify({acme: SECRET}), {mode: 0o600})
+      await symlink(target, store.file)
+      for (const attempt of [() => store.load({account: 'acme', kind: 'file'}), () => store.save('x', 'y', {allowFile: true})]) {
+        await assert.rejects(attempt(), (error: unknown) => {
+          noLeak(error)
+          assert.match((error as McpctlError).message, /secrets file .*secrets\.json is a symbolic link; mcpctl does not follow links/)
+          return true
+        })
+      }
+
+      assert.equal(await readFile(target, 'utf8'), JSON.stringify({acme: SECRET}))
     })
 
     it('keeps every secret saved concurrently', async () => {

@@ -28,13 +28,14 @@ Exit codes: 0 applied (or, with --dry-run, nothing to change); 6 with --dry-run 
 
   async run(): Promise<ApplyResult> {
     const {flags} = await this.parse(PolicyApply)
+    const {applyPolicyFile} = await import('../../core/policy/policy-file.js')
     let text: string | undefined
     if (flags.file === '-') {
+      const {MAX_POLICY_INPUT_BYTES} = await import('../../core/policy/bulk.js')
       const {readStdin} = await import('../../ui/stdin.js')
-      text = await readStdin('-f -')
+      text = await readStdin('-f -', {maxBytes: MAX_POLICY_INPUT_BYTES})
     }
 
-    const {applyPolicyFile} = await import('../../core/policy/policy-file.js')
     const result = await applyPolicyFile({store: this.store}, {dryRun: flags['dry-run'], file: flags.file, prune: flags.prune, text})
     // Drift is an answer, not an error: the plan is still printed (and returned for --json) with exit 6.
     if (result.dryRun && (result.changes.length > 0 || result.rules.length > 0)) process.exitCode = ExitCode.changesPending

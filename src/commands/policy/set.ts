@@ -58,9 +58,9 @@ Exit codes: 0 done (or planned, with --dry-run); 2 bad input; 7 refused by a cei
 
   private async runStdin(words: string[], flags: {'dry-run': boolean; server?: string; where?: string}): Promise<PolicyLinesResult> {
     if (words.length > 0) throw usageError('With --stdin, patterns and levels come from standard input, not arguments.', 'Put each `<pattern> <level>` on its own line of input.')
+    const {MAX_POLICY_INPUT_BYTES, setPoliciesFromLines} = await import('../../core/policy/bulk.js')
     const {readStdin} = await import('../../ui/stdin.js')
-    const text = await readStdin('--stdin')
-    const {setPoliciesFromLines} = await import('../../core/policy/bulk.js')
+    const text = await readStdin('--stdin', {maxBytes: MAX_POLICY_INPUT_BYTES})
     const result = await setPoliciesFromLines(
       {store: this.store},
       {dryRun: flags['dry-run'], filter: {server: flags.server, where: flags.where as ToolClass | undefined}, text},

@@ -32,17 +32,83 @@ export function quoteInput(text: string): string {
 }
 
 
+/**
+ * Policy input (a file, `-f -`, `--stdin`) larger than this is refused unread: an export of 20,000 choices is under
+ * 1 MB, and a hostile file must not stall CI or fill memory.
+ */
+export const MAX_POLICY_INPUT_BYTES = 4 * 1024 * 1024
+
+/** How many problems an error lists (those on the first lines); the rest are counted, not kept. */
+export const MAX_LISTED_PROBLEMS = 100
+
+/**
+ * The problems found in lines of input, bounded: the first MAX_LISTED_PROBLEMS by line number are kept with their
+ * messages and the rest only counted, so a million bad lines cost the memory of a hundred. The same problem twice on
+ * one line is kept once.
+ */
+export class LineProblems {
+  readonly #listed: LineProblem[] = []
+  // Line numbers only: bounded by the input cap, and a line with two problems counts once.
+  readonly #lines = new Set<number>()
+
+  add(line: number, message: string): void {
+    const listed = this.#listed
+    if (this.#lines.has(line) && listed.some((p) => p.line === line && p.message === message)) return
+    this.#lines.add(line)
+    if (listed.length >= MAX_LISTED_PROBLEMS && line >= listed.at(-1)!.line) return
+    let at = listed.length
+    while (at > 0 && listed[at - 1].line > line) at--
+    listed.splice(at, 0, {line, message})
+    if (listed.length > MAX_LISTED_PROBLEMS) listed.pop()
+  }
+
+  /** A copy to add more problems to, leaving this one as it is. */
+  copy(): LineProblems {
+    const copy = new LineProblems()
+    copy.#listed.push(...this.#listed)
+    for (const line of this.#lines) copy.#lines.add(line)
+    return copy
+  }
+
+  /** The kept problems, by line. */
+  get listed(): readonly LineProblem[] {
+    return this.#listed
+  }
+
+  /** Lines with a problem, listed or not. */
+  get lines(): number {
+    return this.#lines.size
+  }
+
+  /** The usage error naming the problems by line, or undefined when there are none. */
+  error(what: string, hint?: string): McpctlError | undefined {
+    const count = this.#lines.size
+    if (count === 0) return undefined
+    const listed = this.#listed.map((p) => `  line ${p.line}: ${p.message}`)
+    const shownLines = new Set(this.#listed.map((p) => p.line)).size
+    if (count > shownLines) listed.push(`  …and ${count - shownLines} more ${count - shownLines === 1 ? 'line' : 'lines'} with problems`)
+    return new McpctlError(
+      'usage',
+      `${count} ${count === 1 ? 'line' : 'lines'} of ${what} ${count === 1 ? 'has a problem' : 'have problems'}; nothing was changed:\n${listed.join('\n')}`,
+      {detail: {lines: count, problems: [...this.#listed]}, hint},
+    )
+  }
+}
+
 /** Parse the lines; blank lines and `#` comments are skipped. Returns the entries and the problems found in them. */
-export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems: LineProblem[]} {
+export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems: LineProblems} {
   const entries: PolicyLine[] = []
-  const problems: LineProblem[] = []
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const line = index + 1
-    const content = raw.trim()
+  const problems = new LineProblems()
+  let line = 0
+  // Line by line, without first splitting the whole input into an array.
+  for (const match of text.matchAll(/[^\n]*(?:\n|$)/g)) {
+    if (match[0] === '' && match.index === text.length && line > 0) break
+    line++
+    const content = match[0].trim()
     if (content === '' || content.startsWith('#')) continue
     const words = content.split(/\s+/)
     if (words.length !== 2) {
-      problems.push({line, message: `expected "<pattern> <level>", got ${quoteInput(content)}`})
+      problems.add(line, `expected "<pattern> <level>", got ${quoteInput(content)}`)
       continue
     }
 
@@ -52,12 +118,12 @@ export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems
       compilePatterns([pattern])
     } catch (error) {
       if (!(error instanceof McpctlError)) throw error
-      problems.push({line, message: error.message})
+      problems.add(line, error.message)
       bad = true
     }
 
     if (!isPermission(level)) {
-      problems.push({line, message: `${quoteInput(level)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`})
+      problems.add(line, `${quoteInput(level)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`)
       bad = true
     }
 
@@ -65,20 +131,6 @@ export function parsePolicyLines(text: string): {entries: PolicyLine[]; problems
   }
 
   return {entries, problems}
-}
-
-/** The usage error listing every problem by line, or undefined when there are none. */
-export function lineProblemsError(problems: LineProblem[], what: string, hint?: string): McpctlError | undefined {
-  if (problems.length === 0) return undefined
-  const sorted = [...problems].sort((a, b) => a.line - b.line)
-  const count = new Set(sorted.map((p) => p.line)).size
-  return new McpctlError(
-    'usage',
-    `${count} ${count === 1 ? 'line' : 'lines'} of ${what} ${count === 1 ? 'has a problem' : 'have problems'}; nothing was changed:\n${sorted
-      .map((p) => `  line ${p.line}: ${p.message}`)
-      .join('\n')}`,
-    {detail: {problems: sorted}, hint},
-  )
 }
 
 export interface PolicyLinesPlan extends PolicyEditPlan {
@@ -101,10 +153,10 @@ export function planPolicyLines(config: Config, text: string, filter: ToolFilter
   for (const entry of unmatched) {
     // Filtered, a glob picks today's tools: matching none is worth a word, not a failure (the fleet may lack them).
     if (scope && isGlobPattern(entry.pattern)) ignored.push({line: entry.line, message: `${entry.pattern} matched no tool (with ${scope})`, pattern: entry.pattern})
-    else problems.push({line: entry.line!, message: `pattern "${entry.pattern}" matched no tool${scope ? ` (with ${scope})` : ''}`})
+    else problems.add(entry.line!, `pattern ${quoteInput(entry.pattern)} matched no tool${scope ? ` (with ${scope})` : ''}`)
   }
 
-  const error = lineProblemsError(problems, 'input', 'Each line is `<pattern> <level>`, e.g. `mcp:acme:delete_* disabled`; see tool names with `mcpctl tools list`.')
+  const error = problems.error('input', 'Each line is `<pattern> <level>`, e.g. `mcp:acme:delete_* disabled`; see tool names with `mcpctl tools list`.')
   if (error) throw error
   if (entries.length === 0) {
     throw new McpctlError('usage', 'Standard input held no `<pattern> <level>` lines; nothing was changed.', {

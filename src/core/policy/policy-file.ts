@@ -1,13 +1,13 @@
 // Policy as code: `policy export` writes the people's choices as a reviewable file; `policy apply` makes the store
 // match one. yaml is imported lazily: only these two commands need it.
-import {readFile, writeFile} from 'node:fs/promises'
+import {readFile, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {McpctlError, usageError} from '../errors.js'
 import type {Context} from '../integrations.js'
 import {compareNames} from '../names.js'
 import type {Config, Rule} from '../store/schema.js'
-import {type LineProblem, lineProblemsError, quoteInput} from './bulk.js'
+import {LineProblems, MAX_POLICY_INPUT_BYTES, quoteInput} from './bulk.js'
 import {type ChoiceInput, type PolicyEdit, type PolicyEditPlan, planAndApply, planEdit, refusalError, type RuleInput} from './edit.js'
 import {isGlobPattern, validatePattern} from './pattern.js'
 import {isPermission, type Permission, PERMISSIONS} from './permission.js'
@@ -154,7 +154,7 @@ export interface PolicyFileRule extends PolicyFileLevels {
 }
 
 export interface ParsedPolicyFile {
-  problems: LineProblem[]
+  problems: LineProblems
   /** Undefined when the file has no `rules` key: it then does not speak for rules (`--prune` leaves them). */
   rules?: PolicyFileRule[]
   servers: PolicyFileServer[]
@@ -172,7 +172,7 @@ const SERVER_KEY = /^[^:\s]+$/u
  * (a JSON file must be JSON), then read with yaml's parser, a superset of JSON, for the line of each key.
  */
 export async function parsePolicyFile(text: string, format: PolicyFormat): Promise<ParsedPolicyFile> {
-  const problems: LineProblem[] = []
+  const problems = new LineProblems()
   const servers: PolicyFileServer[] = []
   let rules: PolicyFileRule[] | undefined
   const lineAt = (offset: number) => text.slice(0, offset).split('\n').length
@@ -183,14 +183,16 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
     } catch (error) {
       const message = (error as Error).message
       const position = /at position (\d+)/.exec(message)
-      problems.push({line: position ? lineAt(Number(position[1])) : lineAt(text.length), message: `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`})
+      problems.add(position ? lineAt(Number(position[1])) : lineAt(text.length), `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`)
       return {problems, servers}
     }
   }
 
   const YAML = await import('yaml')
   const lineCounter = new YAML.LineCounter()
-  const document = YAML.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
+  // yaml's own uniqueKeys check compares each key with every earlier one (40,000 keys: 35 s); duplicates are found
+  // below instead, with a set per mapping.
+  const document = YAML.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false})
   const line = (node: unknown) => {
     const range = (node as {range?: [number, number, number]} | null)?.range
     return range ? lineCounter.linePos(range[0]).line : 1
@@ -199,7 +201,7 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
   if (document.errors.length > 0) {
     for (const error of document.errors) {
       const at = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line
-      problems.push({line: at, message: `not valid ${format === 'json' ? 'JSON' : 'YAML'}: ${error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`})
+      problems.add(at, `not valid ${format === 'json' ? 'JSON' : 'YAML'}: ${error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`)
     }
 
     return {problems, servers}
@@ -207,25 +209,44 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
 
   const isNull = (node: unknown) => node === null || (YAML.isScalar(node) && node.value === null)
 
+  /** One per mapping: false (with the problem recorded) for a key seen before in it. */
+  const uniqueKeys = () => {
+    const seen = new Map<unknown, number>()
+    return (key: unknown, keyLine: number): boolean => {
+      if (key === undefined) return true
+      const first = seen.get(key)
+      if (first === undefined) {
+        seen.set(key, keyLine)
+        return true
+      }
+
+      problems.add(keyLine, `duplicate key ${shown(key)} (map keys must be unique; first on line ${first})`)
+      return false
+    }
+  }
+
   /** A level, or `{level, at_most}`; undefined (with the problem recorded) when neither reads. */
   const levels = (node: unknown, keyNode: unknown, what: string): PolicyFileLevels | undefined => {
     if (YAML.isScalar(node) && typeof node.value === 'string' && isPermission(node.value)) return {level: node.value}
     if (!YAML.isMap(node)) {
       const value = YAML.isScalar(node) ? node.value : undefined
-      problems.push({line: line(node ?? keyNode), message: `${shown(value)} is not a permission level (use one of: ${PERMISSIONS.join(', ')}, or {level, at_most})`})
+      problems.add(line(node ?? keyNode), `${shown(value)} is not a permission level (use one of: ${PERMISSIONS.join(', ')}, or {level, at_most})`)
       return undefined
     }
 
     const result: PolicyFileLevels = {}
     let bad = false
+    const levelKey = uniqueKeys()
     for (const pair of node.items) {
       const key = YAML.isScalar(pair.key) ? pair.key.value : undefined
       const value = YAML.isScalar(pair.value) ? pair.value.value : undefined
-      if (key !== 'level' && key !== 'at_most') {
-        problems.push({line: line(pair.key), message: `unknown key ${shown(key)} in ${what} (expected level, at_most)`})
+      if (!levelKey(key, line(pair.key))) {
+        bad = true
+      } else if (key !== 'level' && key !== 'at_most') {
+        problems.add(line(pair.key), `unknown key ${shown(key)} in ${what} (expected level, at_most)`)
         bad = true
       } else if (typeof value !== 'string' || !isPermission(value)) {
-        problems.push({line: line(pair.value ?? pair.key), message: `${shown(value)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`})
+        problems.add(line(pair.value ?? pair.key), `${shown(value)} is not a permission level (use one of: ${PERMISSIONS.join(', ')})`)
         bad = true
       } else if (key === 'level') result.level = value
       else result.atMost = value
@@ -234,7 +255,7 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
     if (bad) return undefined
     const problem = result.level || result.atMost ? ruleProblem({atMost: result.atMost, permission: result.level}) : 'needs a level, an at_most or both'
     if (problem) {
-      problems.push({line: line(node), message: `${what} ${problem}`})
+      problems.add(line(node), `${what} ${problem}`)
       return undefined
     }
 
@@ -243,17 +264,19 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
 
   const root = document.contents
   if (!YAML.isMap(root)) {
-    problems.push({line: root ? line(root) : 1, message: 'expected a mapping with `version` and `servers`'})
+    problems.add(root ? line(root) : 1, 'expected a mapping with `version` and `servers`')
     return {problems, servers}
   }
 
   let sawVersion = false
   let sawServers = false
+  const topLevelKey = uniqueKeys()
   for (const pair of root.items) {
     const key = YAML.isScalar(pair.key) ? pair.key.value : undefined
     const keyLine = line(pair.key)
+    if (!topLevelKey(key, keyLine)) continue
     if (typeof key !== 'string' || !TOP_LEVEL_KEYS.includes(key)) {
-      problems.push({line: keyLine, message: `unknown key ${shown(key)} (expected version, rules, servers)`})
+      problems.add(keyLine, `unknown key ${shown(key)} (expected version, rules, servers)`)
       continue
     }
 
@@ -261,31 +284,33 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
       sawVersion = true
       const value = YAML.isScalar(pair.value) ? pair.value.value : undefined
       if (value !== POLICY_FILE_VERSION) {
-        problems.push({line: line(pair.value ?? pair.key), message: `version must be ${POLICY_FILE_VERSION}, got ${shown(value)}`})
+        problems.add(line(pair.value ?? pair.key), `version must be ${POLICY_FILE_VERSION}, got ${shown(value)}`)
       }
     } else if (key === '$comment') {
-      if (!(YAML.isScalar(pair.value) && typeof pair.value.value === 'string')) problems.push({line: keyLine, message: '$comment must be a string'})
+      if (!(YAML.isScalar(pair.value) && typeof pair.value.value === 'string')) problems.add(keyLine, '$comment must be a string')
     } else if (key === 'rules') {
       rules = []
       if (isNull(pair.value)) continue
       if (!YAML.isMap(pair.value)) {
-        problems.push({line: line(pair.value), message: 'rules must be a mapping of <kind>:<connection>:<tool> pattern → level or {level, at_most}'})
+        problems.add(line(pair.value), 'rules must be a mapping of <kind>:<connection>:<tool> pattern → level or {level, at_most}')
         continue
       }
 
+      const ruleKey = uniqueKeys()
       for (const entry of pair.value.items) {
         const pattern = YAML.isScalar(entry.key) ? entry.key.value : undefined
         const entryLine = line(entry.key)
+        if (!ruleKey(pattern, entryLine)) continue
         let bad = false
         if (typeof pattern !== 'string') {
-          problems.push({line: entryLine, message: `rule ${shown(pattern)} must be a <kind>:<connection>:<tool> pattern`})
+          problems.add(entryLine, `rule ${shown(pattern)} must be a <kind>:<connection>:<tool> pattern`)
           bad = true
         } else {
           try {
             validatePattern(pattern)
           } catch (error) {
             if (!(error instanceof McpctlError)) throw error
-            problems.push({line: entryLine, message: error.message})
+            problems.add(entryLine, error.message)
             bad = true
           }
         }
@@ -297,15 +322,17 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
       sawServers = true
       if (isNull(pair.value)) continue
       if (!YAML.isMap(pair.value)) {
-        problems.push({line: line(pair.value), message: 'servers must be a mapping of server name (or glob) → {tool name or glob: level}'})
+        problems.add(line(pair.value), 'servers must be a mapping of server name (or glob) → {tool name or glob: level}')
         continue
       }
 
+      const serverKey = uniqueKeys()
       for (const serverPair of pair.value.items) {
         const name = YAML.isScalar(serverPair.key) ? serverPair.key.value : undefined
         const serverLine = line(serverPair.key)
+        if (!serverKey(name, serverLine)) continue
         if (typeof name !== 'string' || !SERVER_KEY.test(name)) {
-          problems.push({line: serverLine, message: `server ${shown(name)} must be a connection name or a glob over them (no ":" or spaces)`})
+          problems.add(serverLine, `server ${shown(name)} must be a connection name or a glob over them (no ":" or spaces)`)
           continue
         }
 
@@ -314,26 +341,28 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
         const value = serverPair.value
         if (isNull(value)) continue
         if (!YAML.isMap(value)) {
-          problems.push({line: line(value), message: `server "${name}" must map tool names or globs to levels`})
+          problems.add(line(value), `server ${quoteInput(name)} must map tool names or globs to levels`)
           continue
         }
 
+        const toolKeyOnce = uniqueKeys()
         for (const entry of value.items) {
           const entryLine = line(entry.key)
           const toolKey = YAML.isScalar(entry.key) ? entry.key.value : undefined
+          if (!toolKeyOnce(toolKey, entryLine)) continue
           let bad = false
           if (typeof toolKey !== 'string' || toolKey === '') {
-            problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob (quote names that look like numbers)`})
+            problems.add(entryLine, `tool key ${shown(toolKey)} must be a tool name or glob (quote names that look like numbers)`)
             bad = true
           } else if (toolKey.includes(':')) {
-            problems.push({line: entryLine, message: `tool key ${shown(toolKey)} must be a tool name or glob within "${name}", without "mcp:<server>:"; full patterns go under rules`})
+            problems.add(entryLine, `tool key ${shown(toolKey)} must be a tool name or glob within ${quoteInput(name)}, without "mcp:<server>:"; full patterns go under rules`)
             bad = true
           } else {
             try {
               validatePattern(`*:${name}:${toolKey}`)
             } catch (error) {
               if (!(error instanceof McpctlError)) throw error
-              problems.push({line: entryLine, message: error.message})
+              problems.add(entryLine, error.message)
               bad = true
             }
           }
@@ -345,8 +374,8 @@ export async function parsePolicyFile(text: string, format: PolicyFormat): Promi
     }
   }
 
-  if (!sawVersion) problems.push({line: 1, message: `missing \`version: ${POLICY_FILE_VERSION}\``})
-  if (!sawServers) problems.push({line: 1, message: 'missing `servers`'})
+  if (!sawVersion) problems.add(1, `missing \`version: ${POLICY_FILE_VERSION}\``)
+  if (!sawServers) problems.add(1, 'missing `servers`')
   return {problems, rules, servers}
 }
 
@@ -367,14 +396,19 @@ export interface ApplyPlan extends PolicyEditPlan {
  * beats any rule, then the most specific rule wins. `prune`: the rules become exactly the file's (when it has a
  * `rules` key), and choices in the file's servers that it does not list go.
  */
-export function editForPolicyFile(config: Config, parsed: ParsedPolicyFile, options: {prune?: boolean; reason: string}): {edit: PolicyEdit; problems: LineProblem[]} {
-  const problems = [...parsed.problems]
+export function editForPolicyFile(config: Config, parsed: ParsedPolicyFile, options: {prune?: boolean; reason: string}): {edit: PolicyEdit; problems: LineProblems} {
+  const problems = parsed.problems.copy()
   const rules: RuleInput[] = (parsed.rules ?? []).map(({atMost, level, line, pattern}) => ({atMost, line, pattern, permission: level}))
   const choices: ChoiceInput[] = []
   const clearChoices: {server: string; tool: string}[] = []
+  let knownNames: string | undefined
   const known = () => {
-    const names = Object.keys(config.integrations).sort(compareNames)
-    return names.length > 0 && names.length <= 10 ? ` (known: ${names.join(', ')})` : ''
+    if (knownNames === undefined) {
+      const names = Object.keys(config.integrations).sort(compareNames)
+      knownNames = names.length > 0 && names.length <= 10 ? ` (known: ${names.join(', ')})` : ''
+    }
+
+    return knownNames
   }
 
   for (const server of parsed.servers) {
@@ -388,12 +422,12 @@ export function editForPolicyFile(config: Config, parsed: ParsedPolicyFile, opti
       }
 
       if (!integration) {
-        problems.push({line: server.line, message: `no integration named "${server.name}"${known()}`})
+        problems.add(server.line, `no integration named ${quoteInput(server.name)}${known()}`)
         continue
       }
 
       if (!Object.hasOwn(integration.tools, entry.key)) {
-        problems.push({line: entry.line, message: `"${entry.key}" is not a tool of "${server.name}" (a glob makes a rule that needs no tool yet)`})
+        problems.add(entry.line, `${quoteInput(entry.key)} is not a tool of ${quoteInput(server.name)} (a glob makes a rule that needs no tool yet)`)
         continue
       }
 
@@ -406,16 +440,8 @@ export function editForPolicyFile(config: Config, parsed: ParsedPolicyFile, opti
     }
   }
 
-  // "no integration named" once per server, not once per entry.
-  const seen = new Set<string>()
-  const unique = problems.filter((p) => {
-    const key = `${p.line}\u0000${p.message}`
-    if (seen.has(key)) return false
-    seen.add(key)
-    return true
-  })
   rules.sort((a, b) => a.line! - b.line!)
-  return {edit: {choices, clearChoices, replaceRules: Boolean(options.prune && parsed.rules), rules}, problems: unique}
+  return {edit: {choices, clearChoices, replaceRules: Boolean(options.prune && parsed.rules), rules}, problems}
 }
 
 export interface ApplyResult extends ApplyPlan {
@@ -432,12 +458,21 @@ export function policyFormatFor(file: string, text: string): PolicyFormat {
 }
 
 export async function readPolicyFile(file: string): Promise<string> {
+  let text: Buffer
   try {
-    return await readFile(file, 'utf8')
+    const {size} = await stat(file)
+    if (size > MAX_POLICY_INPUT_BYTES) {
+      throw usageError(`The policy file ${file} is larger than ${MAX_POLICY_INPUT_BYTES / 1024 / 1024} MiB (${Number((size / 1024 / 1024).toFixed(1))} MiB); nothing was changed.`, 'Use globs to cover many tools with one key, or split the file by server.')
+    }
+
+    text = await readFile(file)
   } catch (error) {
+    if (error instanceof McpctlError) throw error
     const code = (error as NodeJS.ErrnoException).code
     throw usageError(`Cannot read the policy file ${file} (${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}).`, 'Write one with `mcpctl policy export -o policy.yaml`.')
   }
+
+  return text.toString('utf8')
 }
 
 /**
@@ -456,7 +491,7 @@ export async function applyPolicyFile(
   const entries = (parsed.rules?.length ?? 0) + parsed.servers.reduce((sum, server) => sum + server.entries.length, 0)
   return planAndApply(ctx.store, request.dryRun, (config) => {
     const {edit, problems} = editForPolicyFile(config, parsed, {prune: request.prune, reason})
-    const error = lineProblemsError(problems, display, 'See the format with `mcpctl policy export` and the tool names with `mcpctl tools list`.')
+    const error = problems.error(display, 'See the format with `mcpctl policy export` and the tool names with `mcpctl tools list`.')
     if (error) throw error
     const {refused, ...plan} = planEdit(config, edit)
     if (refused.length > 0) throw refusalError(refused, display)

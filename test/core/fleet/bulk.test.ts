@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 
 import {McpctlError} from '../../../src/core/errors.js'
 import {STORE_VERSION} from '../../../src/core/store/store-format.js'
-import {parsePolicyLines, planPolicyLines, setPoliciesFromLines} from '../../../src/core/policy/bulk.js'
+import {LineProblems, parsePolicyLines, planPolicyLines, setPoliciesFromLines} from '../../../src/core/policy/bulk.js'
 import {helpdesk, integration, definition, storeWith, type StoreFixture} from './fixtures.js'
 
 const problemsOf = (fn: () => unknown): {line: number; message: string}[] => {
@@ -27,7 +27,7 @@ describe('policy set --stdin lines', () => {
   it('skips blank lines and comments, and numbers lines as the user sees them', () => {
     const {entries, problems} = parsePolicyLines('# header\n\nmcp:acme:delete_* disabled\n   \n  mcp:*:list_*   auto  # no\n')
     assert.deepEqual(entries, [{level: 'disabled', line: 3, pattern: 'mcp:acme:delete_*'}])
-    assert.deepEqual(problems.map((p) => p.line), [5])
+    assert.deepEqual(problems.listed.map((p) => p.line), [5])
   })
 
   it('reports every bad line with its number and writes nothing', async () => {
@@ -116,6 +116,35 @@ describe('policy set --stdin lines', () => {
     assert.deepEqual(problems.map((p) => p.line), [1, 2])
     for (const problem of problems) assert.doesNotMatch(problem.message, /[\u202E\u001B]/)
     assert.match(problems[0].message, /"auto\\u\{202e\}" is not a permission level/)
+  })
+
+  it('lists the first 100 bad lines and only counts the rest, whatever the input holds', async () => {
+    const config = await fixture.store.read()
+    const lines = Array.from({length: 20_000}, (_, i) => `mcp:acme:nothing_${i} auto`)
+    let error: McpctlError | undefined
+    try {
+      planPolicyLines(config, lines.join('\n'))
+    } catch (caught) {
+      error = caught as McpctlError
+    }
+
+    assert.ok(error instanceof McpctlError)
+    assert.equal(error.detail!.lines, 20_000)
+    const problems = error.detail!.problems as {line: number}[]
+    assert.deepEqual(problems.map((p) => p.line), Array.from({length: 100}, (_, i) => i + 1))
+    assert.match(error.message, /^20000 lines of input have problems/)
+    assert.match(error.message, /line 100: pattern "mcp:acme:nothing_99" matched no tool\n {2}…and 19900 more lines with problems$/)
+    assert.ok(error.message.length < 10_000, `${error.message.length} characters`)
+  })
+
+  it('keeps the lowest lines when problems arrive out of order', () => {
+    const problems = new LineProblems()
+    for (let line = 500; line > 0; line--) problems.add(line, `problem ${line}`)
+    problems.add(3, 'second problem on line 3')
+    assert.equal(problems.lines, 500)
+    assert.equal(problems.listed.length, 100)
+    assert.equal(problems.listed[0].line, 1)
+    assert.equal(problems.listed.at(-1)!.line, 99)
   })
 
   it('refuses empty input', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, truncateSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {McpctlError} from '../../../src/core/errors.js'
-import {setPoliciesFromLines} from '../../../src/core/policy/bulk.js'
+import {MAX_POLICY_INPUT_BYTES, setPoliciesFromLines} from '../../../src/core/policy/bulk.js'
 import {applyPolicyFile, buildPolicyDocument, exportPolicies, parsePolicyFile} from '../../../src/core/policy/policy-file.js'
 import {definition, helpdesk, integration, storeWith, type StoreFixture} from './fixtures.js'
 
@@ -158,9 +158,55 @@ describe('policy files (export / apply)', () => {
     await assert.rejects(applyPolicyFile(ctx, {file: path.join(fixture.dir, 'absent.yaml')}), /Cannot read the policy file .*absent\.yaml \(no such file\)/)
   })
 
+  it('parses in time linear in the keys: eight times the keys cost about eight times the CPU, not sixty-four', async () => {
+    const policy = (keys: number) => ['version: 1', 'servers:', '  acme:', ...Array.from({length: keys}, (_, i) => `    tool_${i}: disabled`)].join('\n')
+    // CPU time (not wall-clock) of the parse itself, best of a few runs.
+    const cpu = async (text: string, runs: number) => {
+      let best = Number.POSITIVE_INFINITY
+      for (let run = 0; run < runs; run++) {
+        const start = process.cpuUsage()
+        const parsed = await parsePolicyFile(text, 'yaml')
+        const used = process.cpuUsage(start)
+        assert.equal(parsed.problems.lines, 0)
+        best = Math.min(best, used.user + used.system)
+      }
+
+      return best
+    }
+
+    await parsePolicyFile(policy(2500), 'yaml')
+    const small = await cpu(policy(2500), 3)
+    const large = await cpu(policy(20_000), 2)
+    // yaml's own unique-key check compared every key with every earlier one: ~45× here (40,000 keys took 35 s).
+    assert.ok(large / small < 20, `20,000 keys cost ${(large / small).toFixed(1)}× the CPU of 2,500`)
+  })
+
+  it('still reports a duplicate key per mapping, with both lines', async () => {
+    const text = 'version: 1\nservers:\n  acme:\n    get_ticket: auto\n    list_*: auto\n    get_ticket: disabled\n  acme:\n    get_ticket: auto\n'
+    const parsed = await parsePolicyFile(text, 'yaml')
+    assert.deepEqual(parsed.problems.listed, [
+      {line: 6, message: 'duplicate key "get_ticket" (map keys must be unique; first on line 4)'},
+      {line: 7, message: 'duplicate key "acme" (map keys must be unique; first on line 3)'},
+    ])
+  })
+
+  it(`refuses a policy file over ${MAX_POLICY_INPUT_BYTES / 1024 / 1024} MiB unread`, async () => {
+    const target = path.join(fixture.dir, 'huge.yaml')
+    writeFileSync(target, 'version: 1\nservers: {}\n')
+    truncateSync(target, MAX_POLICY_INPUT_BYTES + 1)
+    const before = fixture.raw()
+    await assert.rejects(applyPolicyFile(ctx, {file: target}), (error: unknown) => {
+      assert.ok(error instanceof McpctlError)
+      assert.equal(error.kind, 'usage')
+      assert.match(error.message, /The policy file .*huge\.yaml is larger than 4 MiB \(4 MiB\); nothing was changed\./)
+      return true
+    })
+    assert.equal(fixture.raw(), before)
+  })
+
   it('parses an exported file into the entries it holds', async () => {
     const parsed = await parsePolicyFile(readFileSync(file('x.yaml', '# c\nversion: 1\nservers:\n  acme:\n    a: auto\n  globex:\n'), 'utf8'), 'yaml')
-    assert.deepEqual(parsed.problems, [])
+    assert.deepEqual(parsed.problems.listed, [])
     assert.deepEqual(parsed.servers, [
       {entries: [{key: 'a', level: 'auto', line: 5}], line: 4, name: 'acme'},
       {entries: [], line: 6, name: 'globex'},

@@ -29,6 +29,23 @@ describe('fleet policies (CLI): --stdin, list, reset, export, apply', () => {
   })
   afterEach(() => sandbox.cleanup())
 
+  it('policy set --stdin bounds what it collects: 50,000 unmatched lines list the first 100, and input over 4 MiB is refused unread', async () => {
+    const before = config()
+    const lines = (count: number) => Array.from({length: count}, (_, i) => `mcp:acme:nothing_${i} auto`).join('\n')
+    const many = await sandbox.run(['policy', 'set', '--stdin', '--json'], {input: lines(50_000)})
+    assert.equal(many.code, 2, many.stderr)
+    const {error} = many.json()
+    assert.equal(error.lines, 50_000)
+    assert.equal(error.problems.length, 100)
+    assert.match(error.message, /…and 49900 more lines with problems$/)
+    assert.ok(many.stdout.length < 30_000, `${many.stdout.length} bytes of JSON`)
+
+    const huge = await sandbox.run(['policy', 'set', '--stdin'], {input: lines(200_000)})
+    assert.equal(huge.code, 2, huge.stderr)
+    assert.match(huge.stderr, /Standard input for --stdin is larger than 4 MiB; nothing was[\s›]*changed\./)
+    assert.equal(config(), before)
+  })
+
   it('policy set --stdin reports every bad line by number, exits 2 and writes nothing', async () => {
     const before = config()
     const input = ['# fleet defaults', 'mcp:*:delete_* disabled', 'mcp:*:list_* sometimes', '', 'mcp:acme:nope auto', 'acme:get_ticket auto', 'mcp:globex:run_script'].join('\n')

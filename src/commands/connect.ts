@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {ExitCode, missingAnswer, usageError} from '../core/errors.js'
 import type {SecretInput} from '../core/integrations.js'
+import {lookup} from '../core/names.js'
 import type {AppConnectResult} from '../core/sources/catalog/connect.js'
 import type {CredentialReplacement} from '../core/sources/mcp/add.js'
 import {allowHttp, credentialFlags, oauthFlags, yes} from '../flags.js'
@@ -87,7 +88,7 @@ write and sensitive → approval_needed). Secrets go to the OS keyring (--insecu
   async run(): Promise<AppConnectResult | CredentialReplacement | ReauthorizeResult> {
     const {args, flags} = await this.parse(Connect)
     const ctx = {secrets: this.secrets, store: this.store}
-    const existing = (await this.store.read()).integrations[args.target]
+    const existing = lookup((await this.store.read()).integrations, args.target)
     const appFlags = Boolean(flags.field?.length || flags['secret-env']?.length || flags['secret-stdin'])
     const {findApp} = await import('../core/sources/catalog/apps/index.js')
     if (existing && flags.name && !findApp(args.target)) {

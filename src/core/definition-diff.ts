@@ -1,5 +1,6 @@
 // A readable, field-level diff of two tool definitions, shown and stored when a re-sync finds a changed fingerprint.
 // Field paths, not text lines: a reviewer wants "inputSchema.properties.force: added", not a JSON blob.
+import {lookup} from './names.js'
 import {canonicalJson} from './tool-record.js'
 import type {ToolDefinition} from './store/config-store.js'
 
@@ -44,7 +45,7 @@ function walk(path: string, before: unknown, after: unknown, out: DefinitionDiff
   // Objects are compared key by key (schema paths); arrays such as `required` or `enum` as whole values.
   if (isObject(before) && isObject(after) && depth < MAX_DEPTH) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()
-    for (const key of keys) walk(child(path, key), before[key], after[key], out, depth + 1)
+    for (const key of keys) walk(child(path, key), lookup(before, key), lookup(after, key), out, depth + 1)
     return
   }
 

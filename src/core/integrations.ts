@@ -1,7 +1,7 @@
 // Connections of every kind, as the commands see them: names, storing a new one with its tools seeded, removal, and
 // the summaries commands render. Kind-specific work goes through src/core/sources/ (describe.ts, Source).
 import {type McpctlError, usageError} from './errors.js'
-import {INTEGRATION_NAME, qualifiedToolName} from './names.js'
+import {INTEGRATION_NAME, lookup, nameRecord, qualifiedToolName} from './names.js'
 import type {Permission} from './policy/permission.js'
 import {resolveConnectionTools} from './policy/resolve.js'
 import {describeConnection, type ConnectionKind} from './sources/describe.js'
@@ -37,13 +37,13 @@ export function checkIntegrationName(config: Config, name: string): string | und
     return `"${name}" is not a valid name: use lowercase letters, digits and hyphens (at most 64, starting and ending with a letter or digit).`
   }
 
-  if (config.integrations[name]) return `An integration named "${name}" already exists.`
+  if (lookup(config.integrations, name)) return `An integration named "${name}" already exists.`
   return undefined
 }
 
 /** Look up an integration or fail with a usage error that lists what exists. */
 export function requireIntegration(config: Config, name: string): Integration {
-  const integration = config.integrations[name]
+  const integration = lookup(config.integrations, name)
   if (!integration) {
     const known = Object.keys(config.integrations).sort()
     throw usageError(
@@ -71,8 +71,8 @@ export async function storeNewConnection(
     savedSecrets?: SecretRef[]
   } = {},
 ): Promise<SeededTool[]> {
-  const records: Record<string, ToolDefinition> = {}
-  const tools: Integration['tools'] = {}
+  const records = nameRecord<ToolDefinition>()
+  const tools = nameRecord<Integration['tools'][string]>()
   for (const definition of definitions) {
     records[definition.name] = definition
     tools[definition.name] = newToolRecord(definition, connection.createdAt)

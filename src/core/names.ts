@@ -21,6 +21,21 @@ export const toolPrefix = (owner: ToolOwner) => owner.app?.id ?? MCP_PREFIX
 
 export const qualifiedToolName = (owner: ToolOwner, tool: string) => `${toolPrefix(owner)}:${owner.name}:${tool}`
 
+/**
+ * A record keyed by names that servers and people choose (tools, connections), to build one in: without a prototype,
+ * so that assigning `__proto__` adds an entry (on a plain object it replaces the prototype and the entry is lost).
+ * Records read from the store are plain objects whose keys JSON.parse defined; look names up in any record with
+ * `lookup`, which never finds Object.prototype's `constructor` or `toString`.
+ */
+export const nameRecord = <T>(entries?: Iterable<readonly [string, T]>): Record<string, T> => {
+  const record = Object.create(null) as Record<string, T>
+  for (const [name, value] of entries ?? []) record[name] = value
+  return record
+}
+
+/** `record[name]` only when it is the record's own entry, whatever the record's prototype. */
+export const lookup = <T>(record: Record<string, T>, name: string): T | undefined => (Object.hasOwn(record, name) ? record[name] : undefined)
+
 /** Code-point order: stable across machines and locales, which matters for files reviewed in pull requests. */
 export const compareNames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 

@@ -5,7 +5,7 @@ import {access} from 'node:fs/promises'
 import {diffDefinitions, formatDefinitionDiff} from './definition-diff.js'
 import {McpctlError, type ErrorKind} from './errors.js'
 import {requireIntegration, type Context} from './integrations.js'
-import {compareNames, qualifiedToolName, type ToolOwner} from './names.js'
+import {compareNames, lookup, qualifiedToolName, type ToolOwner} from './names.js'
 import type {Permission, PolicySource} from './policy/permission.js'
 import {resolvePolicy, rulesFor, storeResolution} from './policy/resolve.js'
 import {RuleSet} from './policy/rules.js'
@@ -144,7 +144,7 @@ export async function mergeDiscovery(
   now: string,
   options: {definitionsStored?: boolean; rules?: RuleSet} = {},
 ): Promise<ServerSync> {
-  const integration = config.integrations[name]
+  const integration = lookup(config.integrations, name)
   if (!integration) {
     return failed(name, new McpctlError('usage', `"${name}" was disconnected while it was being synced; nothing was stored for it.`))
   }
@@ -238,7 +238,7 @@ export async function syncIntegrations(ctx: Context, options: SyncOptions = {}):
   const config = await ctx.store.read()
   const names = options.name ? [requireIntegration(config, options.name).name] : Object.keys(config.integrations).sort(compareNames)
   const timeoutMs = options.timeoutMs ?? SYNC_TIMEOUT_MS
-  const outcomes = await mapBounded(names, options.concurrency ?? SYNC_CONCURRENCY, (name) => discover(ctx, config.integrations[name], timeoutMs))
+  const outcomes = await mapBounded(names, options.concurrency ?? SYNC_CONCURRENCY, (name) => discover(ctx, lookup(config.integrations, name)!, timeoutMs))
 
   const syncedAt = new Date().toISOString()
   const results: ServerSync[] = names.map((name, i) => {

@@ -1,6 +1,6 @@
 // The rows of `tools list`: every tool of every connection by its qualified name (names.ts) with its policy.
 import {gatewayNamesOf} from './gateway/names.js'
-import {qualifiedToolName} from './names.js'
+import {lookup, qualifiedToolName} from './names.js'
 import {compilePatterns} from './policy/pattern.js'
 import type {Permission, PolicySource, ToolClass} from './policy/permission.js'
 import type {Config, Integration, Tool} from './store/schema.js'
@@ -52,7 +52,7 @@ export function listTools(config: Config, filter: ToolListFilter = {}): ToolRow[
   const gatewayNames = gatewayNamesOf(config)
   const servers = filter.server ? [filter.server] : Object.keys(config.integrations).sort()
   for (const server of servers) {
-    const integration = config.integrations[server]
+    const integration = lookup(config.integrations, server)
     if (!integration) continue
     for (const tool of Object.values(integration.tools)) {
       if (filter.permission && tool.policy.permission !== filter.permission) continue

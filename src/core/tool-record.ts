@@ -9,7 +9,8 @@ import type {Tool} from './store/schema.js'
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {}
+      // Without a prototype: a schema property named `__proto__` must count like any other.
+      const sorted = Object.create(null) as Record<string, unknown>
       for (const key of Object.keys(v as object).sort()) sorted[key] = (v as Record<string, unknown>)[key]
       return sorted
     }

@@ -5,6 +5,7 @@ import {randomUUID} from 'node:crypto'
 import path from 'node:path'
 
 import {McpctlError} from '../errors.js'
+import {lookup} from '../names.js'
 import type {ConfigStore} from '../store/config-store.js'
 import {lockStaleMs, withFileLock} from '../store/file-lock.js'
 import {ensurePrivateDir} from '../store/private-file.js'
@@ -44,7 +45,7 @@ export interface StoredGrant {
 /** The integration's current grant, read from the config and the secret store. */
 export async function loadIntegrationGrant(ctx: GrantContext, name: string): Promise<StoredGrant> {
   const config = await ctx.store.read()
-  const integration = config.integrations[name]
+  const integration = lookup(config.integrations, name)
   if (!integration) throw new McpctlError('usage', `No integration named "${name}".`, {hint: 'See `mcpctl integrations list`.'})
   if (integration.app || integration.auth.type !== 'oauth') {
     throw new McpctlError('usage', `The integration "${name}" does not use OAuth (it uses ${integration.app ? `${integration.app.id} app credentials` : integration.auth.type}).`)
@@ -72,7 +73,7 @@ export async function replaceStoredGrant(ctx: GrantContext, stored: StoredGrant,
   const secret = await ctx.secrets.save(old.account, serializeGrant(grant), {allowFile: Boolean(options.allowFile) || old.kind === 'file'})
   const auth: OAuthAuth = {...stored.auth, secret, ...grantSummary(grant)}
   await ctx.store.update((config) => {
-    const integration = config.integrations[name]
+    const integration = lookup(config.integrations, name)
     if (integration && !integration.app && integration.auth.type === 'oauth' && sameRef(integration.auth.secret, old)) integration.auth = auth
   })
   // The keyring came back (or went away) since the grant was stored: the old copy must not linger.
@@ -87,7 +88,7 @@ export async function replaceStoredGrant(ctx: GrantContext, stored: StoredGrant,
 export async function saveIntegrationGrant(ctx: GrantContext, name: string, grant: OAuthGrant, options: {allowFile: boolean}): Promise<OAuthAuth> {
   return withGrantLock(ctx, name, async (assertHeld) => {
     const config = await ctx.store.read()
-    const integration = config.integrations[name]
+    const integration = lookup(config.integrations, name)
     if (!integration || integration.app) throw new McpctlError('usage', `No MCP integration named "${name}".`, {hint: 'See `mcpctl integrations list`.'})
     assertHeld()
     if (integration.auth.type === 'oauth' && integration.auth.secret.kind !== 'env') {
@@ -98,7 +99,7 @@ export async function saveIntegrationGrant(ctx: GrantContext, name: string, gran
     const auth = await storeGrant(ctx.secrets, name, grant, options)
     const previous = integration.auth
     await ctx.store.update((current) => {
-      const target = current.integrations[name]
+      const target = lookup(current.integrations, name)
       if (target && !target.app) target.auth = auth
     })
     if (previous.type !== 'none' && previous.secret.kind !== 'env') await ctx.secrets.remove(previous.secret).catch(() => {})

@@ -3,7 +3,7 @@
 // nothing), then applied in one store write, re-resolving exactly the tools the edit can affect.
 import {McpctlError} from '../errors.js'
 import type {Context} from '../integrations.js'
-import {compareNames, qualifiedToolName} from '../names.js'
+import {compareNames, lookup, qualifiedToolName} from '../names.js'
 import type {Choice, Config, Rule, Tool} from '../store/schema.js'
 import type {Permission, PolicySource} from './permission.js'
 import {type ResolvedPolicy, resolvePolicy, rulesFor, sameResolution, storeResolution} from './resolve.js'
@@ -207,7 +207,7 @@ export function planEdit(config: Config, edit: PolicyEdit): PolicyEditPlan & {re
     const key = toolKey(choice.server, choice.tool)
     const earlier = setChoices.get(key)
     if (earlier) {
-      const name = qualifiedToolName(config.integrations[choice.server] ?? {name: choice.server}, choice.tool)
+      const name = qualifiedToolName(lookup(config.integrations, choice.server) ?? {name: choice.server}, choice.tool)
       warnings.push({line: earlier.line, message: `${name} is set again${choice.line === undefined ? '' : ` on line ${choice.line}`}, which decides it`, pattern: name})
       setChoices.delete(key)
     }
@@ -313,7 +313,8 @@ export function applyEdit(config: Config, plan: PolicyEditPlan, now: string): vo
   const {mutations, rules} = plan[EDIT]
   if (rules) config.rules = rules
   for (const mutation of mutations) {
-    const tool = config.integrations[mutation.server]?.tools[mutation.tool]
+    const integration = lookup(config.integrations, mutation.server)
+    const tool = integration && lookup(integration.tools, mutation.tool)
     if (!tool) continue
     if (mutation.choice === undefined) delete tool.choice
     else tool.choice = mutation.choice.updatedAt === '' ? {...mutation.choice, updatedAt: now} : mutation.choice

@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {McpctlError, usageError} from '../errors.js'
 import type {Context} from '../integrations.js'
-import {compareNames} from '../names.js'
+import {compareNames, lookup} from '../names.js'
 import type {Config, Rule} from '../store/schema.js'
 import {LineProblems, MAX_POLICY_INPUT_BYTES, quoteInput} from './bulk.js'
 import {type ChoiceInput, type PolicyEdit, type PolicyEditPlan, planAndApply, planEdit, refusalError, type RuleInput} from './edit.js'
@@ -42,24 +42,24 @@ const fileValue = (rule: Pick<Rule, 'atMost' | 'permission'>): PolicyFileValue =
  * resets choices made since. With a server filter, rules are left out: such a file does not speak for them.
  */
 export function buildPolicyDocument(config: Config, filter: {server?: string} = {}): PolicyDocument {
-  const servers: PolicyDocument['servers'] = {}
+  // Built from entries: fromEntries defines keys, so a tool named `__proto__` is exported like any other.
+  const servers: [string, Record<string, Permission>][] = []
   const names = filter.server ? [filter.server] : Object.keys(config.integrations).sort(compareNames)
   for (const name of names) {
-    const integration = config.integrations[name]
+    const integration = lookup(config.integrations, name)
     if (!integration) continue
-    const choices: Record<string, Permission> = {}
+    const choices: [string, Permission][] = []
     for (const tool of Object.keys(integration.tools).sort(compareNames)) {
       const {choice} = integration.tools[tool]
-      if (choice) choices[tool] = choice.permission
+      if (choice) choices.push([tool, choice.permission])
     }
 
-    servers[name] = choices
+    servers.push([name, Object.fromEntries(choices)])
   }
 
-  if (filter.server) return {servers, version: POLICY_FILE_VERSION}
-  const rules: Record<string, PolicyFileValue> = {}
-  for (const rule of config.rules) rules[rule.pattern] = fileValue(rule)
-  return {rules, servers, version: POLICY_FILE_VERSION}
+  if (filter.server) return {servers: Object.fromEntries(servers), version: POLICY_FILE_VERSION}
+  const rules = Object.fromEntries(config.rules.map((rule) => [rule.pattern, fileValue(rule)]))
+  return {rules, servers: Object.fromEntries(servers), version: POLICY_FILE_VERSION}
 }
 
 const headerLines = (applyWith: string) => [

@@ -1,7 +1,7 @@
 // The one resolution of a tool's permission (DESIGN.md "Policies"): a person's choice for that tool, else the most
 // specific matching rule, else the seeded default; then capped by every matching ceiling, and by a pending definition
 // change. Its result is stored on the tool record, so the gateway and `tools call` read one permission and never rules.
-import {toolPrefix} from '../names.js'
+import {lookup, toolPrefix} from '../names.js'
 import type {Config, Integration, Policy, Rule, Tool} from '../store/schema.js'
 import {isLooser} from './permission.js'
 import {type ConnectionRules, type RuleDecision, RuleSet} from './rules.js'
@@ -91,7 +91,7 @@ export const rulesFor = (rules: RuleSet, integration: Integration): ConnectionRu
  * that appear (`integrations add`, `tools sync`) or change. Returns how many policies changed.
  */
 export function resolveConnectionTools(config: Config, name: string, now: string, options: {rules?: RuleSet; tools?: Iterable<string>} = {}): number {
-  const integration = config.integrations[name]
+  const integration = lookup(config.integrations, name)
   if (!integration) return 0
   const rules = rulesFor(options.rules ?? new RuleSet(config.rules), integration)
   let changed = 0

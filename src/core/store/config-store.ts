@@ -210,7 +210,7 @@ export class ConfigStore {
 
       const {Config: schema} = await import('./schema.js')
       const subject = limited
-        ? {...config, integrations: Object.fromEntries([...limited].filter((name) => config.integrations[name]).map((name) => [name, config.integrations[name]]))}
+        ? {...config, integrations: Object.fromEntries([...limited].filter((name) => Object.hasOwn(config.integrations, name)).map((name) => [name, config.integrations[name]]))}
         : config
       const checked = schema.safeParse(subject)
       if (!checked.success) {

@@ -5,6 +5,30 @@ import {z} from 'zod'
 import {DECLARED_CLASSES, PERMISSIONS, POLICY_SOURCES, TOOL_CLASSES} from '../policy/permission.js'
 import {AUTH_TYPES, STORE_VERSION, TRANSPORTS} from './store-format.js'
 
+/**
+ * z.record for records keyed by names (tools, connections). zod builds a record's output with `out[key] = value`,
+ * where the key `__proto__` (a valid MCP tool name) sets the prototype instead and the entry is lost; this one defines
+ * every key as an own property (as JSON.parse does), so a tool named `__proto__` survives validation.
+ */
+function nameRecordOf<T extends z.ZodType>(value: T) {
+  return z.unknown().transform((input, ctx): Record<string, z.output<T>> => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      ctx.issues.push({code: 'invalid_type', expected: 'record', input, message: 'expected a record'})
+      return {}
+    }
+
+    const entries: [string, z.output<T>][] = []
+    for (const [key, entry] of Object.entries(input)) {
+      const parsed = value.safeParse(entry)
+      if (parsed.success) entries.push([key, parsed.data])
+      else for (const issue of parsed.error.issues) ctx.issues.push({...issue, input: entry, path: [key, ...issue.path]} as never)
+    }
+
+    // fromEntries defines properties: `__proto__` becomes an own key, never the prototype.
+    return Object.fromEntries(entries)
+  })
+}
+
 /** Where a secret lives. `env` is a reference to an environment variable (CI); the value is never stored. */
 export const SecretRef = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('keyring'), account: z.string().min(1)}),
@@ -112,7 +136,7 @@ export const McpIntegration = z.object({
   syncedAt: z.string().optional(),
   /** Problems seen in the last discovery (invalid or duplicate names, caps reached). */
   warnings: z.array(z.string()).default([]),
-  tools: z.record(z.string(), Tool),
+  tools: nameRecordOf(Tool),
   /** Never set: what tells an MCP connection from an app connection. */
   app: z.undefined().optional(),
 })
@@ -138,7 +162,7 @@ export const AppIntegration = z.object({
   updatedAt: z.string(),
   syncedAt: z.string().optional(),
   warnings: z.array(z.string()).default([]),
-  tools: z.record(z.string(), Tool),
+  tools: nameRecordOf(Tool),
 })
 export type AppIntegration = z.infer<typeof AppIntegration>
 
@@ -150,7 +174,7 @@ export const Config = z.object({
   version: z.literal(STORE_VERSION),
   /** Ordered: among equally specific rules matching a tool, the later one decides. */
   rules: z.array(Rule),
-  integrations: z.record(z.string(), Integration),
+  integrations: nameRecordOf(Integration),
 })
 export type Config = z.infer<typeof Config>
 

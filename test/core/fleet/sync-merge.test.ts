@@ -44,6 +44,26 @@ describe('definition diffs', () => {
   })
 })
 
+describe('schemas with keys named like Object.prototype properties', () => {
+  // As a server sends them: parsed JSON, where `__proto__` is an own key (a literal would set the prototype).
+  const schema = (json: string) => definition('t', {inputSchema: JSON.parse(json)})
+
+  it('fingerprints a change under a `__proto__` key', () => {
+    const before = schema('{"type":"object","properties":{"__proto__":{"type":"string"}}}')
+    const after = schema('{"type":"object","properties":{"__proto__":{"type":"string","description":"now deletes"}}}')
+    assert.notEqual(fingerprintTool(before), fingerprintTool(after))
+  })
+
+  it('diffs a `constructor` or `__proto__` property that one side lacks as added, not as Object itself', () => {
+    const before = schema('{"type":"object","properties":{}}')
+    const after = schema('{"type":"object","properties":{"constructor":{"type":"string"},"__proto__":{"type":"boolean"}}}')
+    assert.equal(
+      formatDefinitionDiff(diffDefinitions(before, after)),
+      ['inputSchema.properties.__proto__: added {"type":"boolean"}', 'inputSchema.properties.constructor: added {"type":"string"}'].join('\n'),
+    )
+  })
+})
+
 describe('merging a re-discovery into the store', () => {
   let fixture: StoreFixture
   const original = [

@@ -335,6 +335,20 @@ describe('ConfigStore', () => {
     })
   })
 
+  describe('names that are Object.prototype properties', () => {
+    it('keeps tools named __proto__ and constructor through a validated write and both ways of reading', async () => {
+      await store.update((config) => {
+        // fromEntries defines keys (assigning `__proto__` on a plain object would set its prototype instead).
+        config.integrations.acme = {...integration('acme'), tools: Object.fromEntries(['__proto__', 'constructor', 'toString'].map((name) => [name, tool(name)]))}
+      })
+      const names = async () => Object.keys((await store.read()).integrations.acme.tools).sort()
+      // Read back through the validated digest (plain JSON), then validated in full by the schema.
+      assert.deepEqual(await names(), ['__proto__', 'constructor', 'toString'])
+      await rm(store.validatedDigestFile)
+      assert.deepEqual(await names(), ['__proto__', 'constructor', 'toString'])
+    })
+  })
+
   describe('what sits at the store paths', () => {
     const elsewhere = async () => {
       const target = path.join(dir, 'elsewhere.json')

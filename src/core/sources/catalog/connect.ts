@@ -8,6 +8,7 @@ import {checkIntegrationName, type Context, type Progress, requireIntegration, t
 import type {InteractiveAuthorization} from '../../oauth/authorize.js'
 import {withGrantLock} from '../../oauth/grant-store.js'
 import type {AppIntegration, Config, SecretRef} from '../../store/schema.js'
+import {lookup} from '../../names.js'
 import {APPS, findApp} from './apps/index.js'
 import {type CachedToken, memoryTokenCache} from './auth.js'
 import type {AppDefinition, AppField} from './definition.js'
@@ -169,7 +170,7 @@ export async function connectApp(ctx: Context, appId: string, request: AppConnec
   const name = request.name ?? (await answers.name(app.id, (n) => checkIntegrationName(config, n)))
   const problem = checkIntegrationName(config, name)
   if (problem) {
-    throw usageError(problem, config.integrations[name] ? `Choose another name with --name, or replace its credentials with \`mcpctl connect ${name}\`.` : 'Choose another name with --name.')
+    throw usageError(problem, lookup(config.integrations, name) ? `Choose another name with --name, or replace its credentials with \`mcpctl connect ${name}\`.` : 'Choose another name with --name.')
   }
 
   const gathered = await gather(app, request, answers)
@@ -215,7 +216,7 @@ export async function replaceAppCredentials(ctx: Context, name: string, request:
     await withGrantLock(ctx, name, async (assertHeld) => {
       assertHeld()
       await ctx.store.update((config: Config) => {
-        const target = config.integrations[name]
+        const target = lookup(config.integrations, name)
         if (!target?.app) throw usageError(`"${name}" was disconnected meanwhile; nothing was changed.`)
         old = [...Object.values(target.app.secrets), ...(target.app.token ? [target.app.token.secret] : [])]
         target.app = next

@@ -6,6 +6,7 @@ import {McpctlError} from '../../errors.js'
 import type {Context} from '../../integrations.js'
 import {withGrantLock} from '../../oauth/grant-store.js'
 import type {AppIntegration, SecretRef} from '../../store/schema.js'
+import {lookup} from '../../names.js'
 import type {Source} from '../source.js'
 import {findApp} from './apps/index.js'
 import type {CachedToken, TokenCache} from './auth.js'
@@ -72,7 +73,7 @@ export async function saveToken(ctx: Context, integration: AppIntegration, token
 function storedTokenCache(ctx: Context, integration: AppIntegration): TokenCache {
   const name = integration.name
   const stored = async (): Promise<{ref?: SecretRef; token?: CachedToken}> => {
-    const current = (await ctx.store.read()).integrations[name]
+    const current = lookup((await ctx.store.read()).integrations, name)
     const ref = current?.app ? current.app.token?.secret : undefined
     if (!ref) return {}
     return {ref, token: await ctx.secrets.load(ref).then(parseToken, () => undefined)}
@@ -90,7 +91,7 @@ function storedTokenCache(ctx: Context, integration: AppIntegration): TokenCache
         assertHeld()
         const token = await saveToken(ctx, integration, next, before.ref)
         await ctx.store.update((config) => {
-          const target = config.integrations[name]
+          const target = lookup(config.integrations, name)
           if (target?.app) target.app.token = token
         })
         if (before.ref && before.ref.kind !== 'env' && (!token || token.secret.kind !== before.ref.kind)) await ctx.secrets.remove(before.ref).catch(() => {})

@@ -1,15 +1,8 @@
 // SDK and authorization-server failures turned into McpctlErrors a person can act on. The SDK's own messages may quote
 // a raw response body; none of that reaches ours, and server-supplied text is made printable and scrubbed of secrets.
 import {McpctlError} from '../errors.js'
-import {printable} from '../net/untrusted.js'
+import {serverText} from '../net/untrusted.js'
 import type {OAuthHttp} from './http.js'
-
-/** Replace every occurrence of a known secret (token, code, verifier, client secret) in server-supplied text. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]')
-  return out
-}
 
 /** An OAuth error as the SDK parsed it from a JSON error response: its `error` code and `error_description`. */
 export function oauthErrorCode(error: unknown): string | undefined {
@@ -20,7 +13,7 @@ export function oauthErrorCode(error: unknown): string | undefined {
 /** `invalid_grant (the refresh token expired)` — the AS's code and description, printable, secrets removed. */
 export function describeOAuthError(error: unknown, secrets: readonly (string | undefined)[]): string {
   const code = oauthErrorCode(error) ?? 'error'
-  const description = error instanceof Error && error.message ? `: ${printable(redact(error.message, secrets), 160)}` : ''
+  const description = error instanceof Error && error.message ? `: ${serverText(error.message, secrets, 160)}` : ''
   return `${code}${description}`
 }
 
@@ -71,5 +64,5 @@ export function oauthFailure(error: unknown, context: FailureContext): McpctlErr
     return new McpctlError('server', `${origin} answered with a malformed OAuth response while ${context.action}; nothing was saved.`, {detail: {origin}})
   }
 
-  return new McpctlError('server', `OAuth failed while ${context.action}: ${printable(redact(message, context.secrets))}`, {detail: {origin}})
+  return new McpctlError('server', `OAuth failed while ${context.action}: ${serverText(message, context.secrets)}`, {detail: {origin}})
 }

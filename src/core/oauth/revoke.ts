@@ -3,8 +3,8 @@
 import {selectClientAuthMethod} from '@modelcontextprotocol/sdk/client/auth.js'
 
 import {McpctlError} from '../errors.js'
-import {printable} from '../net/untrusted.js'
-import {isAbort, redact} from './failures.js'
+import {printable, serverText} from '../net/untrusted.js'
+import {isAbort} from './failures.js'
 import {type GrantContext, loadIntegrationGrant, withGrantLock} from './grant-store.js'
 import type {OAuthGrant} from './grant.js'
 import {oauthHttp, secureEndpoint} from './http.js'
@@ -124,7 +124,7 @@ async function revokeOne(url: URL, grant: OAuthGrant, hint: TokenRevocation['tok
     } catch (error) {
       if (isAbort(error) && options.signal?.aborted) throw new McpctlError('interrupted', 'Revocation cancelled.')
       const reason = error instanceof McpctlError ? error.message : 'network error'
-      return {outcome: 'failed', reason: redact(reason, secrets)}
+      return {outcome: 'failed', reason: serverText(reason, secrets)}
     }
 
     const text = await response.text().catch(() => '')

@@ -3,7 +3,7 @@
 // inert and stripped of secrets.
 import {McpctlError} from '../../errors.js'
 import {guardedFetch} from '../../net/http.js'
-import {printable} from '../../net/untrusted.js'
+import {redact, serverText} from '../../net/untrusted.js'
 
 /** Per-request timeout. */
 export const VENDOR_TIMEOUT_MS = 30_000
@@ -92,7 +92,7 @@ export async function sendVendorRequest(request: VendorRequest, options: VendorH
     } catch (error) {
       if (options.signal?.aborted) throw new McpctlError('interrupted', 'Cancelled.')
       if (error instanceof McpctlError) throw new McpctlError(error.kind, redact(error.message, options.secrets), {detail: error.detail, hint: error.hint})
-      throw new McpctlError('server', `Cannot reach ${request.url.origin}: ${redact(String(error), options.secrets)}`)
+      throw new McpctlError('server', `Cannot reach ${request.url.origin}: ${serverText(String(error), options.secrets)}`)
     }
 
     const text = await response.text()
@@ -160,7 +160,7 @@ export function vendorMessage(response: VendorResponse, secrets: readonly string
 
   const found = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '')
   const text = found ?? (response.json === undefined ? response.text : '')
-  const said = printable(redact(text.replaceAll(/\s+/g, ' ').trim(), secrets))
+  const said = serverText(text.replaceAll(/\s+/g, ' ').trim(), secrets)
   return said.length > MAX_MESSAGE_CHARS ? `${said.slice(0, MAX_MESSAGE_CHARS - 1)}…` : said
 }
 
@@ -169,6 +169,3 @@ export function statusText(response: VendorResponse, secrets: readonly string[])
   const said = vendorMessage(response, secrets)
   return said ? `HTTP ${response.status}: ${said}` : `HTTP ${response.status}`
 }
-
-export const redact = (text: string, secrets: readonly string[]) =>
-  secrets.filter((secret) => secret.length >= 4).reduce((result, secret) => result.replaceAll(secret, '[redacted]'), text)

@@ -11,6 +11,7 @@ import {resolvePolicy, rulesFor, storeResolution} from './policy/resolve.js'
 import {RuleSet} from './policy/rules.js'
 import type {StoreTransaction, ToolDefinition} from './store/config-store.js'
 import type {Config, Integration, Tool} from './store/schema.js'
+import {mapBounded, withDeadline} from './sources/concurrent.js'
 import {sourceFor} from './sources/describe.js'
 import type {Discovery} from './sources/source.js'
 import {fingerprintTool, newToolRecord} from './tool-record.js'
@@ -69,42 +70,8 @@ export interface SyncOptions {
 
 /** List the connection's tools through its Source; bounded by `timeoutMs` whatever the server or vendor does. */
 async function discover(ctx: Context, integration: Integration, timeoutMs: number): Promise<Discovered> {
-  const abort = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      // Rejected before aborting, so the race reports the deadline and not the "cancelled" the abort causes.
-      reject(new McpctlError('server', `${integration.name}: no answer within ${Math.round(timeoutMs / 1000)} s`, {hint: 'Try again later, or raise --timeout.'}))
-      abort.abort()
-    }, timeoutMs)
-  })
   // The Source closes whatever it opened, also after the deadline passed.
-  const work = sourceFor(integration).then((source) => source.listTools(ctx, {signal: abort.signal, timeoutMs}))
-  work.catch(() => {}) // its failure after the deadline has already been reported as the timeout
-  try {
-    return await Promise.race([work, deadline])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/** Run `task` over `items` with at most `limit` at once; results in input order. Never rejects: failures are results. */
-async function mapBounded<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results = new Array<PromiseSettledResult<R>>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++
-      try {
-        results[index] = {status: 'fulfilled', value: await task(items[index])}
-      } catch (error) {
-        results[index] = {reason: error, status: 'rejected'}
-      }
-    }
-  }
-
-  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
-  return results
+  return withDeadline(integration.name, timeoutMs, async (signal) => (await sourceFor(integration)).listTools(ctx, {signal, timeoutMs}))
 }
 
 function errorOf(error: unknown): NonNullable<ServerSync['error']> {

@@ -1,6 +1,8 @@
-// Loopback MCP servers for `npm run bench`: N plain-http servers on 127.0.0.1, each answering tools/list after an
-// added latency. Run as a child process (the bench blocks its own event loop in spawnSync while timing):
-//   node bench/scale/servers.js <count> <toolsPerServer> <latencyMs>   → prints {"ports":[…]} on stdout, then serves.
+// Loopback MCP servers for `npm run bench`: N plain-http servers on 127.0.0.1, each answering tools/list (and, when
+// asked, initialize) after an added latency. Run as a child process (the bench blocks its own event loop in spawnSync
+// while timing):
+//   node bench/scale/servers.js <count> <toolsPerServer> <latencyMs> [<initializeLatencyMs>]
+// prints {"ports":[…]} on stdout, then serves.
 import {createServer} from 'node:http'
 
 import {Server} from '@modelcontextprotocol/sdk/server/index.js'
@@ -9,7 +11,7 @@ import {ListToolsRequestSchema} from '@modelcontextprotocol/sdk/types.js'
 
 import {benchTools} from './fixtures.js'
 
-const [count = 20, toolsPerServer = 50, latencyMs = 50] = process.argv.slice(2).map(Number)
+const [count = 20, toolsPerServer = 50, latencyMs = 50, initializeLatencyMs = 0] = process.argv.slice(2).map(Number)
 const tools = benchTools(toolsPerServer).map(({annotations, description, inputSchema, name}) => ({annotations, description, inputSchema, name}))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -27,7 +29,16 @@ async function start() {
       server.close()
     })
     await server.connect(transport)
-    await transport.handleRequest(req, res)
+    if (req.method !== 'POST' || !initializeLatencyMs) {
+      await transport.handleRequest(req, res)
+      return
+    }
+
+    const chunks = []
+    for await (const chunk of req) chunks.push(chunk)
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    if (body.method === 'initialize') await sleep(initializeLatencyMs)
+    await transport.handleRequest(req, res, body)
   })
   await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve))
   return http.address().port

@@ -190,6 +190,8 @@ export interface McpServerOptions extends HttpServerOptions {
   /** Every page after the first repeats the same nextCursor. */
   repeatCursor?: boolean
   serverInfo?: {name: string; version: string}
+  /** Awaited before each request is answered: a barrier several servers must reach, a latency. */
+  beforeAnswer?: (request: IncomingMessage) => Promise<void>
   /** Streamable HTTP without sessions (a new server per request, no `mcp-session-id`). */
   stateless?: boolean
   /**
@@ -385,6 +387,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Te
   }
 
   const base = await startHttpServer(async (req, res, body) => {
+    await options.beforeAnswer?.(req)
     const url = new URL(req.url ?? '/', origin)
     if (servePrm(url.pathname, res)) return
     const isSseMessages = options.transport === 'sse' && url.pathname === messagesPath

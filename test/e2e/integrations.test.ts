@@ -237,7 +237,8 @@ describe('integrations (CLI, HTTPS)', function () {
       assert.equal(choice.code, 2)
       assert.match(choice.stderr, /--auth bearer, or --auth header/)
       const bearer = await start({auth: 'bearer'})
-      const secret = await run(['integrations', 'add', bearer.url, '--name', 'y', '--json'])
+      // --insecure-storage: the sandbox has no keyring, which would be reported first (before asking for a token).
+      const secret = await run(['integrations', 'add', bearer.url, '--name', 'y', '--insecure-storage', '--json'])
       assert.equal(secret.code, 2)
       assert.match(secret.json().error.hint, /--token-stdin/)
     })

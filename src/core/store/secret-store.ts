@@ -72,6 +72,22 @@ export class SecretStore {
     return undefined
   }
 
+  /**
+   * Fail now, before any network work or browser flow, when a secret will have to be stored and cannot be: no keyring
+   * (known without trying) and no consent to the file. A keyring that may be tried is tried by `save`.
+   */
+  assertCanStore(options: {allowFile: boolean}): void {
+    const reason = this.keyringUnavailableReason()
+    if (reason !== undefined && !options.allowFile) throw this.noKeyring(reason)
+  }
+
+  private noKeyring(reason: string): McpctlError {
+    return new McpctlError('usage', 'No OS keyring is available to store the secret.', {
+      detail: {keyring: reason},
+      hint: `Re-run with --insecure-storage to keep it in a 0600 file under ${this.dir}, or use --token-env VAR to reference an environment variable.`,
+    })
+  }
+
   /** Save a secret under `account`. Keyring first; without one, the 0600 file only when `allowFile` (--insecure-storage). */
   async save(account: string, value: string, options: {allowFile: boolean}): Promise<SecretRef> {
     let reason = this.keyringUnavailableReason()
@@ -80,12 +96,7 @@ export class SecretStore {
       if (reason === undefined) return {account, kind: 'keyring'}
     }
 
-    if (!options.allowFile) {
-      throw new McpctlError('usage', 'No OS keyring is available to store the secret.', {
-        detail: {keyring: reason},
-        hint: `Re-run with --insecure-storage to keep it in a 0600 file under ${this.dir}, or use --token-env VAR to reference an environment variable.`,
-      })
-    }
+    if (!options.allowFile) throw this.noKeyring(reason)
 
     await this.changeFile((secrets) => {
       secrets.set(account, value)

@@ -95,16 +95,29 @@ export function duplicateConnection(config: Config, url: URL): McpctlError | und
   return undefined
 }
 
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
+
+/** Does this auth keep a secret mcpctl must store (in the keyring, or the file with --insecure-storage)? */
+const storesSecret = (auth: AuthType | undefined, secret: SecretInput | undefined) =>
+  secret?.kind === 'value' || (auth !== undefined && auth !== 'none' && secret?.kind !== 'env')
+
 export async function addIntegration(ctx: Context, request: AddRequest, answers: Answers, progress: Progress = silent): Promise<AddResult> {
   const url = parseServerUrl(request.url, {allowHttp: request.allowHttp})
   const config = await ctx.store.read()
-  // Cheap checks before any network work: a name given, then a server already connected.
-  const givenNameProblem = request.name === undefined ? undefined : checkIntegrationName(config, request.name)
-  if (givenNameProblem) throw usageError(givenNameProblem, 'Choose another name with --name.')
+  // Cheap checks first: what the flags alone decide fails before the probe, the browser or any other network work —
+  // a name given, a server already connected, the static headers, the credential's source and where it would be kept.
+  if (request.name !== undefined) {
+    const problem = checkIntegrationName(config, request.name)
+    if (problem) throw usageError(problem, 'Choose another name with --name.')
+  }
   const duplicate = request.allowDuplicate ? undefined : duplicateConnection(config, url)
   if (duplicate) throw duplicate
   const {parseStaticHeaders} = await import('./headers.js')
   const headers = parseStaticHeaders(request.headers ?? [], {credentialHeader: request.headerName})
+  if (request.headerName !== undefined && !HEADER_NAME.test(request.headerName)) throw usageError(`"${request.headerName}" is not a valid HTTP header name.`)
+  // An unset --token-env variable is an auth error naming it.
+  if (request.secret?.kind === 'env') await ctx.secrets.load({kind: 'env', variable: request.secret.variable})
+  if (storesSecret(request.auth, request.secret)) ctx.secrets.assertCanStore({allowFile: Boolean(request.insecureStorage)})
 
   let probe: ProbeResult | undefined
   let auth = request.auth
@@ -114,6 +127,8 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
     probe = await probeServer(url, {headers})
     auth = probe.auth
     if (auth === 'header') auth = request.headerName ? 'header' : await answers.authChoice(probe)
+    // Now known: before asking for a credential or opening a browser.
+    if (storesSecret(auth, request.secret)) ctx.secrets.assertCanStore({allowFile: Boolean(request.insecureStorage)})
   }
 
   // A client ID metadata document names mcpctl itself, "used when the server supports them": a job may pass it for
@@ -128,7 +143,7 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
   if (problem) throw usageError(problem, 'Choose another name with --name.')
 
   const headerName = auth === 'header' ? request.headerName ?? (await answers.headerName()) : undefined
-  if (headerName !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(headerName)) {
+  if (headerName !== undefined && !HEADER_NAME.test(headerName)) {
     throw usageError(`"${headerName}" is not a valid HTTP header name.`)
   }
   if (headerName !== undefined && Object.hasOwn(headers, headerName.toLowerCase())) {
@@ -257,6 +272,9 @@ export async function reauthorizeIntegration(
     throw usageError(`"${name}" uses ${integration.auth.type} auth: there is no OAuth grant to renew.`, `Replace its credential with \`mcpctl connect ${name}\` (asked on a terminal, or --token-stdin / --token-env).`)
   }
 
+  const allowFile = Boolean(request.insecureStorage) || integration.auth.secret.kind === 'file'
+  // Before the browser flow: a grant that cannot be stored is not worth a sign-in.
+  ctx.secrets.assertCanStore({allowFile})
   const {authorizeServer} = await import('../../oauth/authorize.js')
   const {saveIntegrationGrant} = await import('../../oauth/grant-store.js')
   const url = new URL(integration.url)
@@ -266,7 +284,6 @@ export async function reauthorizeIntegration(
     allowHttp: request.allowHttp || url.protocol === 'http:',
     serverUrl: url,
   })
-  const allowFile = Boolean(request.insecureStorage) || integration.auth.secret.kind === 'file'
   await saveIntegrationGrant(ctx, name, grant, {allowFile})
   return {expiresAt: grant.expiresAt, name, scopes: grant.scopes, url: integration.url}
 }

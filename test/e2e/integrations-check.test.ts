@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict'
 
 import {ConfigStore} from '../../src/core/store/config-store.js'
-import type {Integration} from '../../src/core/store/schema.js'
+import type {Integration, McpIntegration} from '../../src/core/store/schema.js'
 import {testCa} from '../helpers/ca.js'
 import {cliSandbox} from '../helpers/cli.js'
 import {freePort} from '../helpers/free-port.js'
 import {startMcpServer, type TestMcpServer} from '../helpers/servers.js'
 
 const AT = '2026-01-01T00:00:00.000Z'
-const connection = (name: string, url: string, auth: Integration['auth'] = {type: 'none'}): Integration => ({
+const connection = (name: string, url: string, auth: McpIntegration['auth'] = {type: 'none'}): McpIntegration => ({
   auth,
   createdAt: AT,
   name,

@@ -91,7 +91,7 @@ describe('OAuth (CLI, HTTPS, oidc-provider)', function () {
 
   it('in CI without $BROWSER, fails fast saying how to authorize, and stores nothing', async () => {
     await world()
-    const result = await run(['integrations', 'add', rs.url, '--name', 'secure', '--json'], {BROWSER: undefined})
+    const result = await run(['integrations', 'add', rs.url, '--name', 'secure', '--insecure-storage', '--json'], {BROWSER: undefined})
     assert.equal(result.code, 2)
     assert.match(result.json().error.message, /needs a browser/)
     assert.match(result.json().error.hint, /BROWSER/)

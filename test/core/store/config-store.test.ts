@@ -498,7 +498,7 @@ describe('ConfigStore', () => {
   })
 
   describe('across processes', function () {
-    this.timeout(30_000)
+    this.timeout(120_000) // each process starts tsx; a loaded 2-core CI machine needs the margin
 
     it('keeps all 160 updates from 8 processes doing 20 each', async () => {
       const children = Array.from({length: 8}, (_, worker) => runFixture('updater.ts', [store.dir, String(worker), '20']))

@@ -126,7 +126,8 @@ describe('tools sync (CLI)', () => {
       fixtureIntegration('silent', [], `${silent.origin}/mcp`),
     ])
     // The silent server never answers: the command still ends (its per-server deadline), with the others synced.
-    const result = await sandbox.run(['tools', 'sync', '--timeout', '2', '--json'])
+    // Long enough for the live servers on a loaded machine; the silent one always hits it.
+    const result = await sandbox.run(['tools', 'sync', '--timeout', '5', '--json'])
     assert.equal(result.code, 5, result.stderr)
     const json = result.json<SyncJson>()
     assert.equal(json.failed, 2)
@@ -137,7 +138,7 @@ describe('tools sync (CLI)', () => {
     assert.equal(byName.dead.ok, false)
     assert.equal(byName.dead.error?.kind, 'server')
     assert.equal(byName.silent.ok, false)
-    assert.match(byName.silent.error!.message, /within 2 s/)
+    assert.match(byName.silent.error!.message, /within 5 s/)
     assert.equal((await tools()).length, 5)
   })
 
@@ -154,15 +155,32 @@ describe('tools sync (CLI)', () => {
 
   it('keeps a policy set while a slow sync was running', async () => {
     assert.equal((await sandbox.run(['tools', 'sync'])).code, 0)
-    silent = await startHttpServer(() => new Promise(() => {}), {tls: false})
+    // A server that holds its first request until the policy has been set: the sync is in flight, its config read.
+    let reached!: () => void
+    const inFlight = new Promise<void>((resolve) => {
+      reached = resolve
+    })
+    let release!: () => void
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    silent = await startHttpServer(
+      async (_req, res) => {
+        reached()
+        await released
+        res.writeHead(503).end()
+      },
+      {tls: false},
+    )
     const file = join(sandbox.dir, 'config.json')
     const config = JSON.parse(readFileSync(file, 'utf8')) as Config
     config.integrations.silent = fixtureIntegration('silent', [], `${silent.origin}/mcp`)
     writeFileSync(file, JSON.stringify(config))
 
-    const sync = sandbox.run(['tools', 'sync', '--timeout', '3', '--json'])
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const sync = sandbox.run(['tools', 'sync', '--timeout', '60', '--json'])
+    await inFlight
     const set = await sandbox.run(['policy', 'set', 'mcp:acme:delete_ticket', 'disabled'])
+    release()
     assert.equal(set.code, 0, set.stderr)
     const synced = await sync
     assert.equal(synced.code, 5, synced.stderr)

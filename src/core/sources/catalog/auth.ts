@@ -3,9 +3,9 @@
 // under the connection's cross-process lock; see source.ts), never in the config file.
 import {McpctlError} from '../../errors.js'
 import type {InteractiveAuthorization} from '../../oauth/authorize.js'
-import {type AppAuth, type AppDefinition, GRANT_TYPES, type TokenAuth} from './definition.js'
+import {type AppAuth, type AppDefinition, type ExchangeAuth, GRANT_TYPES, type TokenAuth} from './definition.js'
 import {sendVendorRequest, statusText, throttleMessage, type VendorResponse} from './http.js'
-import {fill, fillAll, type TemplateValues} from './template.js'
+import {atPointer, fill, fillAll, fillBody, type TemplateValues} from './template.js'
 
 /** Renew a token this long before it expires, so that it does not expire mid-command. */
 export const TOKEN_REFRESH_MARGIN_MS = 60_000
@@ -14,8 +14,10 @@ export interface CachedToken {
   accessToken: string
   /** ms since the epoch; absent when the vendor did not say. */
   expiresAt?: number
-  /** Authorization code kind: what renews the access token without the browser. */
+  /** What renews the access token without the browser (authorization code) or the credentials (token-exchange). */
   refreshToken?: string
+  /** When the refresh token expires (ms since the epoch), when the vendor says (token-exchange). */
+  refreshExpiresAt?: number
 }
 
 export interface TokenCache {
@@ -86,6 +88,10 @@ export function authEngine(context: AuthContext): AuthEngine {
     case 'oauth-client-credentials':
     case 'oauth-password': {
       return bearerToken(context, auth)
+    }
+
+    case 'token-exchange': {
+      return tokenEngine(context, auth.headers, (stored) => exchangeOrRefresh(context, auth, stored))
     }
 
     case 'oauth-authorization-code': {
@@ -224,4 +230,91 @@ async function refreshSignIn(context: AuthContext, auth: CodeAuth, refreshToken:
     if (!refused) throw error
     return signIn(context, auth, false, error.message)
   }
+}
+
+/**
+ * The token-exchange kind: renew with the refresh request while the token it names is held (and not known to have
+ * expired); when there is none, or the vendor refuses it, sign in again with the credentials.
+ */
+async function exchangeOrRefresh(context: AuthContext, auth: ExchangeAuth, stored: CachedToken | undefined): Promise<CachedToken> {
+  const {refresh} = auth
+  if (refresh && stored) {
+    const names = JSON.stringify(refresh)
+    const needsRefreshToken = names.includes('{refresh-token}')
+    const usable = needsRefreshToken ? stored.refreshToken !== undefined && (stored.refreshExpiresAt === undefined || stored.refreshExpiresAt > Date.now()) : true
+    if (usable) {
+      try {
+        return await exchangeTokens(context, auth, 'refresh', {'access-token': stored.accessToken, 'refresh-token': stored.refreshToken}, stored)
+      } catch (error) {
+        // A refused renewal (expired, revoked) is no failure while the credentials can sign in again.
+        if (!(error instanceof McpctlError) || error.kind !== 'auth') throw error
+      }
+    }
+  }
+
+  return exchangeTokens(context, auth, 'exchange', {})
+}
+
+/** A positive number of seconds, or a date, at a pointer: when that is, in ms since the epoch. */
+function expiryAt(document: unknown, seconds: string | undefined, date?: string): number | undefined {
+  if (seconds !== undefined) {
+    const value = Number(atPointer(document, seconds))
+    return Number.isFinite(value) && value > 0 ? Date.now() + value * 1000 : undefined
+  }
+
+  const value = date === undefined ? undefined : atPointer(document, date)
+  const at = typeof value === 'string' ? Date.parse(value) : Number.NaN
+  return Number.isNaN(at) ? undefined : at
+}
+
+/** POST the sign-in (or the refresh) of the token-exchange kind; tokens read where the definition says they are. */
+async function exchangeTokens(context: AuthContext, auth: ExchangeAuth, which: 'exchange' | 'refresh', tokens: TemplateValues, previous?: CachedToken): Promise<CachedToken> {
+  const {app, name, secrets} = context
+  const request = auth[which]!
+  const values = {...context.values, ...tokens}
+  const where = fill(request.url, values)
+  if (!where) throw new McpctlError('usage', `${app.name}: the sign-in needs a field that "${name}" does not have.`)
+  const url = new URL(where)
+  const headers: Record<string, string> = {accept: 'application/json', ...fillAll(auth.headers, values), ...fillAll(request.headers, values)}
+  let body: string | undefined
+  if (request.json !== undefined) {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(fillBody(request.json, values) ?? null)
+  } else if (request.text !== undefined) {
+    headers['content-type'] = 'text/plain'
+    body = fill(request.text, values) ?? ''
+  }
+
+  const response = await sendVendorRequest({body, headers, method: 'POST', url}, {edgeBlock: app.rateLimit?.edgeBlock, secrets, signal: context.signal})
+  const throttled = throttleMessage(app, response, secrets)
+  if (throttled) throw new McpctlError('server', throttled, {detail: {status: response.status}})
+  const said = `${statusText(response, secrets)} from ${url.origin}${url.pathname}`
+  if (REFUSED.has(response.status)) {
+    const advice = which === 'exchange' ? auth.refusals?.[String(response.status)] : undefined
+    throw new McpctlError('auth', advice ? `${advice} (${said})` : `${app.name} refused the ${which === 'exchange' ? 'credentials' : 'token renewal'} of "${name}" (${said}).`, {
+      detail: {status: response.status},
+      hint: `Check them in ${app.name}'s console, then replace them with \`mcpctl connect ${name}\`.`,
+    })
+  }
+
+  const {secondFactor} = auth
+  if (which === 'exchange' && secondFactor && response.status >= 200 && response.status < 300 && atPointer(response.json, secondFactor.when) === true) {
+    const field = app.fields.find((f) => f.key === secondFactor.field)
+    const given = Boolean(context.values[secondFactor.field])
+    throw new McpctlError('auth', `${app.name} asks for a two-factor code to sign in "${name}"${given ? ', and did not take the one given' : ''}.`, {
+      detail: {secondFactor: secondFactor.field, status: response.status},
+      hint: `Sign in again with \`mcpctl connect ${name} --field ${secondFactor.field}=CODE\` (${field?.label ?? 'the current code'}), or connect a user without two-factor sign-in.`,
+    })
+  }
+
+  const accessToken = atPointer(response.json, auth.tokens.access)
+  if (response.status < 200 || response.status >= 300 || typeof accessToken !== 'string' || accessToken === '') {
+    throw new McpctlError('server', `${app.name} did not issue a token at ${url.origin}${url.pathname} (${statusText(response, secrets)}).`, {detail: {status: response.status}})
+  }
+
+  const expiresAt = expiryAt(response.json, auth.tokens.expiresIn, auth.tokens.expiresAt)
+  const issuedRefresh = auth.tokens.refresh === undefined ? undefined : atPointer(response.json, auth.tokens.refresh)
+  const refreshToken = typeof issuedRefresh === 'string' && issuedRefresh !== '' ? issuedRefresh : previous?.refreshToken
+  const refreshExpiresAt = refreshToken === issuedRefresh ? expiryAt(response.json, auth.tokens.refreshExpiresIn) : previous?.refreshExpiresAt
+  return {accessToken, ...(expiresAt ? {expiresAt} : {}), ...(refreshToken ? {refreshToken} : {}), ...(refreshExpiresAt ? {refreshExpiresAt} : {})}
 }

@@ -106,8 +106,15 @@ async function secretValues(ctx: Context, secrets: Record<string, SecretInput>):
   return values
 }
 
-/** Discover, authenticate and run the verification request: nothing is saved before this resolves. */
-async function verifyCredentials(app: AppDefinition, name: string, given: Record<string, string>, progress: Progress, interactive?: InteractiveAuthorization) {
+/** Fields kept with the connection: all but the transient ones (a two-factor code serves this sign-in only). */
+const lasting = (app: AppDefinition, fields: Record<string, string>) =>
+  Object.fromEntries(Object.entries(fields).filter(([key]) => !app.fields.find((f) => f.key === key)?.transient))
+
+/**
+ * Discover, authenticate and run the verification request: nothing is saved before this resolves. When the vendor asks
+ * for a second factor that was not given, a terminal is asked for it once; without one the vendor's request is the error.
+ */
+async function verifyCredentials(app: AppDefinition, name: string, given: Record<string, string>, progress: Progress, answers: FieldAnswers, interactive?: InteractiveAuthorization) {
   const secrets = app.fields.filter((f) => f.secret && given[f.key]).map((f) => given[f.key])
   const found = await discoverFields(app, given, {secrets})
   const values = resolveValues(app, {...given, ...found})
@@ -117,6 +124,15 @@ async function verifyCredentials(app: AppDefinition, name: string, given: Record
   try {
     await client.verify()
   } catch (error) {
+    const wanted = error instanceof McpctlError ? (error.detail as {secondFactor?: unknown} | undefined)?.secondFactor : undefined
+    const field = app.fields.find((f) => f.key === wanted)
+    if (field && !given[field.key]) {
+      const code = await answers.field(app, field).catch(() => {
+        throw new McpctlError('auth', (error as McpctlError).message, {detail: (error as McpctlError).detail, hint: `Nothing was saved. Pass the current code with --field ${field.key}=CODE, or connect a user without two-factor sign-in.`})
+      })
+      return verifyCredentials(app, name, {...given, [field.key]: code}, progress, answers, interactive)
+    }
+
     // Refusals met on the way (the token request's) advise replacing the credentials of a stored connection.
     if (error instanceof McpctlError && (error.kind === 'auth' || error.kind === 'server') && !error.hint?.startsWith('Nothing was saved')) {
       const hint = error.kind === 'auth' ? 'Fix the credential and run the same command again.' : error.hint
@@ -154,7 +170,8 @@ async function saveSecrets(ctx: Context, name: string, secrets: Record<string, S
  */
 async function saveSignInToken(ctx: Context, integration: AppIntegration, token: CachedToken, allowFile: boolean, saved: SecretRef[]) {
   const stored = await saveToken(ctx, integration, token, undefined, allowFile)
-  if (stored || !token.refreshToken) return stored
+  // Other kinds' tokens (N-central's refresh token included) are obtained again from the stored credentials.
+  if (stored || !token.refreshToken || findApp(integration.app.id)?.auth.kind !== 'oauth-authorization-code') return stored
   await removeSecrets(ctx, saved)
   throw usageError('No OS keyring answered, so the sign-in cannot be kept; nothing was saved.', 'Re-run with --insecure-storage to keep it in a 0600 file in the config directory.')
 }
@@ -174,10 +191,10 @@ export async function connectApp(ctx: Context, appId: string, request: AppConnec
   }
 
   const gathered = await gather(app, request, answers)
-  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress, request.interactive)
+  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress, answers, request.interactive)
   const refs = await saveSecrets(ctx, name, gathered.secrets, Boolean(request.insecureStorage))
   const now = new Date().toISOString()
-  const fields = {...gathered.fields, ...verified.found}
+  const fields = lasting(app, {...gathered.fields, ...verified.found})
   const integration: AppIntegration = {app: {fields, id: app.id, secrets: refs}, createdAt: now, name, syncedAt: now, tools: {}, updatedAt: now, warnings: []}
   if (verified.token) {
     const token = await saveSignInToken(ctx, integration, verified.token, Boolean(request.insecureStorage), Object.values(refs))
@@ -200,10 +217,10 @@ export async function replaceAppCredentials(ctx: Context, name: string, request:
   const discovered = new Set((app.discover ?? []).filter((d) => !d.always).flatMap((d) => Object.keys(d.extract)))
   const kept = Object.fromEntries(Object.entries(current.app.fields).filter(([key]) => !discovered.has(key) || request.fields[key] !== undefined))
   const gathered = await gather(app, request, answers, kept)
-  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress, request.interactive)
+  const verified = await verifyCredentials(app, name, {...gathered.fields, ...(await secretValues(ctx, gathered.secrets))}, progress, answers, request.interactive)
   const allowFile = Boolean(request.insecureStorage) || [...Object.values(current.app.secrets), ...(current.app.token ? [current.app.token.secret] : [])].some((ref) => ref.kind === 'file')
   const refs = await saveSecrets(ctx, name, gathered.secrets, allowFile)
-  const fields = {...gathered.fields, ...verified.found}
+  const fields = lasting(app, {...gathered.fields, ...verified.found})
   const next: AppIntegration['app'] = {fields, id: app.id, secrets: refs}
   if (verified.token) {
     const token = await saveSignInToken(ctx, {...current, app: next}, verified.token, allowFile, Object.values(refs))

@@ -50,6 +50,8 @@ export const AppField = z.object({
   default: z.string().optional(),
   /** One line for the prompt and the README: where the vendor's console issues the value. */
   help: z.string().optional(),
+  /** Used by the `connect` that gives it and never saved (a one-time code such as a two-factor code). */
+  transient: z.boolean().optional(),
 })
 export type AppField = z.infer<typeof AppField>
 
@@ -90,6 +92,19 @@ const TokenRequest = z.object({
   refusals: z.record(z.string().regex(/^\d{3}( [a-z_]+)?$/), z.string()).optional(),
 })
 
+/** One request of the token-exchange kind: its URL, headers and a JSON or text/plain body (templates). */
+const ExchangeRequest = z.object({
+  url: Template,
+  headers: Headers.optional(),
+  /** JSON body template, filled like a tool's body (absent values left out; `"{key}"` alone is a bare JSON string). */
+  json: z.unknown().optional(),
+  /** A text/plain body template instead. */
+  text: Template.optional(),
+})
+
+/** Values a refresh request may name besides the fields: the tokens held now. */
+export const EXCHANGE_TOKEN_KEYS = ['access-token', 'refresh-token'] as const
+
 export const AppAuth = z.discriminatedUnion('kind', [
   /** Static credentials in headers (`x-api-key`, Autotask's three headers). */
   z.object({kind: z.literal('api-key'), headers: Headers}),
@@ -120,11 +135,41 @@ export const AppAuth = z.discriminatedUnion('kind', [
     clientCredentials: z.object({field: z.string().regex(FIELD_KEY), token: TokenRequest}).optional(),
     headers: Headers.optional(),
   }),
+  /**
+   * Credentials exchanged at a vendor's own (non-OAuth) token endpoint for an access token and perhaps a refresh token
+   * (N-central's JWT at /api/auth/authenticate, Automate's user and password at /apitoken). Tokens are cached in the
+   * secret store and renewed before they expire and on 401: with `refresh` while it is accepted, else by signing in again.
+   */
+  z.object({
+    kind: z.literal('token-exchange'),
+    /** The sign-in: the credentials (fields) exchanged for tokens. */
+    exchange: ExchangeRequest,
+    /** The renewal without the credentials; it may name `{access-token}` and `{refresh-token}` (the tokens held now). */
+    refresh: ExchangeRequest.optional(),
+    /** Where the answers of both put the tokens and their lifetimes (JSON pointers). */
+    tokens: z.object({
+      access: Pointer,
+      /** Seconds the access token lasts… */
+      expiresIn: Pointer.optional(),
+      /** …or the date it expires. */
+      expiresAt: Pointer.optional(),
+      refresh: Pointer.optional(),
+      /** Seconds the refresh token lasts. */
+      refreshExpiresIn: Pointer.optional(),
+    }),
+    /** A sign-in answered with `true` at `when` asks for a second factor: the code goes in the (transient) `field`. */
+    secondFactor: z.object({when: Pointer, field: z.string().regex(FIELD_KEY)}).optional(),
+    /** Status → what to tell a person when the sign-in is refused (400, 401, 403 and 423 are refused credentials). */
+    refusals: z.record(z.string().regex(/^\d{3}$/), z.string()).optional(),
+    /** Headers on every request, the token requests included (Automate's ClientId). */
+    headers: Headers.optional(),
+  }),
 ])
 export type AppAuth = z.infer<typeof AppAuth>
 export type AuthKind = AppAuth['kind']
-/** The auth kinds that obtain a bearer token from a token endpoint. */
+/** The auth kinds that obtain a bearer token from an OAuth token endpoint. */
 export type TokenAuth = Extract<AppAuth, {token: unknown}>
+export type ExchangeAuth = Extract<AppAuth, {kind: 'token-exchange'}>
 /** The `grant_type` each token kind sends (added to its parameters; a definition need not repeat it). */
 export const GRANT_TYPES: Record<TokenAuth['kind'], string> = {'oauth-client-credentials': 'client_credentials', 'oauth-password': 'password'}
 
@@ -272,6 +317,22 @@ export function definitionProblems(app: AppDefinition): string[] {
     problems.push(`auth ${app.auth.kind} sends grant_type=${GRANT_TYPES[app.auth.kind as TokenAuth['kind']]}, not "${grant}"`)
   }
 
+  if (app.auth.kind === 'token-exchange') {
+    const {auth} = app
+    const refreshKeys = new Set([...keys, ...EXCHANGE_TOKEN_KEYS])
+    for (const template of auth.refresh ? exchangeTemplates(auth.refresh) : []) {
+      for (const key of placeholders(template)) if (!refreshKeys.has(key)) problems.push(`refresh names an unknown value "${key}"`)
+    }
+
+    for (const request of [auth.exchange, ...(auth.refresh ? [auth.refresh] : [])]) {
+      if (request.json !== undefined && request.text !== undefined) problems.push(`${request.url}: a JSON or a text body, not both`)
+    }
+
+    if (auth.tokens.expiresIn && auth.tokens.expiresAt) problems.push('tokens: expiresIn or expiresAt, not both')
+    const second = auth.secondFactor && app.fields.find((f) => f.key === auth.secondFactor!.field)
+    if (auth.secondFactor && !second?.transient) problems.push(`secondFactor names "${auth.secondFactor.field}", which is not a transient field`)
+  }
+
   const verifyKeys = [app.verify.request.path, ...Object.values(app.verify.request.query ?? {})].flatMap((t) => placeholders(t))
   for (const key of verifyKeys) if (!keys.has(key)) problems.push(`verify names an unknown field "${key}"`)
   return problems
@@ -295,11 +356,19 @@ function authTemplates(auth: AppAuth): string[] {
       const alternative = auth.clientCredentials ? [`{${auth.clientCredentials.field}}`, ...tokenTemplates(auth.clientCredentials.token)] : []
       return [auth.authorize, auth.tokenUrl, auth.clientId, auth.scope, ...alternative, ...Object.values(auth.headers ?? {})]
     }
+
+    case 'token-exchange': {
+      return [...exchangeTemplates(auth.exchange), ...Object.values(auth.headers ?? {})]
+    }
   }
 }
 
 function tokenTemplates(token: z.infer<typeof TokenRequest>): string[] {
   return [token.url, ...Object.values(token.query ?? {}), ...Object.values(token.params), ...(token.basic ? [token.basic.username, token.basic.password] : [])]
+}
+
+function exchangeTemplates(request: z.infer<typeof ExchangeRequest>): string[] {
+  return [request.url, ...Object.values(request.headers ?? {}), ...(request.text === undefined ? [] : [request.text]), ...placeholders(JSON.stringify(request.json ?? null)).map((key) => `{${key}}`)]
 }
 
 /** Keys that discovery fills but that are not fields (ConnectWise's codebase): never asked, never given by a person. */

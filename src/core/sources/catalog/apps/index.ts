@@ -19,9 +19,10 @@ import {dattoRmm} from './datto-rmm.js'
 import {haloPsa} from './halopsa.js'
 import {itGlue} from './it-glue.js'
 import {microsoft365} from './microsoft-365.js'
+import {nCentral} from './n-central.js'
 import {ninjaOne} from './ninjaone.js'
 
-export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, microsoft365, ninjaOne, dattoRmm, connectWiseRmm]
+export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, microsoft365, ninjaOne, dattoRmm, connectWiseRmm, nCentral]
 
 /** The app with this id (the first segment of its tool names, and what `connect <app-id>` takes). */
 export const findApp = (id: string): AppDefinition | undefined => APPS.find((app) => app.id === id)

@@ -13,6 +13,7 @@
 // Plus the app's row in README.md "Built-in apps" (fields, and where the vendor's console issues the credential).
 import type {AppDefinition} from '../definition.js'
 import {autotask} from './autotask.js'
+import {connectWiseAutomate} from './connectwise-automate.js'
 import {connectwisePsa} from './connectwise-psa.js'
 import {connectWiseRmm} from './connectwise-rmm.js'
 import {dattoRmm} from './datto-rmm.js'
@@ -22,7 +23,7 @@ import {microsoft365} from './microsoft-365.js'
 import {nCentral} from './n-central.js'
 import {ninjaOne} from './ninjaone.js'
 
-export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, microsoft365, ninjaOne, dattoRmm, connectWiseRmm, nCentral]
+export const APPS: readonly AppDefinition[] = [autotask, connectwisePsa, haloPsa, itGlue, microsoft365, ninjaOne, dattoRmm, connectWiseRmm, connectWiseAutomate, nCentral]
 
 /** The app with this id (the first segment of its tool names, and what `connect <app-id>` takes). */
 export const findApp = (id: string): AppDefinition | undefined => APPS.find((app) => app.id === id)

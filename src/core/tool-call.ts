@@ -7,6 +7,9 @@ import type {Permission} from './policy/permission.js'
 import type {SourceCallOptions} from './sources/source.js'
 import type {Config, Integration, Tool} from './store/schema.js'
 
+/** Default deadline of `tools call`: to connect, and for the call's answer. */
+export const CALL_TIMEOUT_MS = 30_000
+
 export interface ToolCallRequest {
   args: Record<string, unknown>
   name: string

@@ -190,6 +190,11 @@ export interface McpServerOptions extends HttpServerOptions {
   /** Every page after the first repeats the same nextCursor. */
   repeatCursor?: boolean
   serverInfo?: {name: string; version: string}
+  /**
+   * Answers an authorized request instead of the MCP server when it returns true (after the auth check): a hostile
+   * server's raw HTTP error, or a JSON-RPC error the SDK would not send. `body` is the parsed JSON-RPC message.
+   */
+  intercept?: (req: IncomingMessage, res: ServerResponse, body: unknown) => boolean
   /** Awaited before each request is answered: a barrier several servers must reach, a latency. */
   beforeAnswer?: (request: IncomingMessage) => Promise<void>
   /** Streamable HTTP without sessions (a new server per request, no `mcp-session-id`). */
@@ -401,6 +406,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<Te
       return
     }
     if (!authorized(req, res, body)) return
+    if (options.intercept?.(req, res, body)) return
     if (rawList(body, res)) return
     await (options.transport === 'sse' ? handleSse(req, res, body, url) : handleStreamable(req, res, body))
   }, options)

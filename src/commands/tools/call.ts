@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, McpctlError, policyRefusal, usageError} from '../../core/errors.js'
-import type {ToolCallResult} from '../../core/tool-call.js'
+import {CALL_TIMEOUT_MS, type ToolCallResult} from '../../core/tool-call.js'
 import {yes} from '../../flags.js'
 
 export default class ToolsCall extends BaseCommand {
@@ -11,7 +11,7 @@ export default class ToolsCall extends BaseCommand {
 
 disabled tools are refused; approval_needed tools ask on a terminal and need --yes otherwise;
 auto tools run. Text content is printed readably; --json prints the whole result.
-Exits 7 (kind policy) when the policy refuses the call, 1 when the tool reports an error.`
+Exits 7 (kind policy) when the policy refuses the call, 1 when the tool or the server reports an error, 3 when the server refuses the credentials, 4 when it cannot be reached or does not answer within --timeout.`
   static examples = [
     '<%= config.bin %> <%= command.id %> mcp:helpdesk:list_tickets',
     `<%= config.bin %> <%= command.id %> mcp:helpdesk:create_ticket --args '{"summary":"Printer on fire"}' --yes`,
@@ -25,6 +25,7 @@ Exits 7 (kind policy) when the policy refuses the call, 1 when the tool reports 
       description: 'Tool arguments as a JSON object; @FILE reads it from a file, - from standard input. `mcpctl tools show <tool>` lists them.',
       helpValue: 'JSON|@FILE|-',
     }),
+    timeout: Flags.integer({default: CALL_TIMEOUT_MS / 1000, description: 'Seconds the server may take to connect and to answer the call.', helpValue: 'SECONDS', min: 1}),
     yes: {...yes, description: 'Approve a call to an approval_needed tool (required without a terminal).'},
   }
 
@@ -57,7 +58,7 @@ Exits 7 (kind policy) when the policy refuses the call, 1 when the tool reports 
     // A scope step-up runs the browser flow where one can run: a terminal, or $BROWSER (as for integrations add).
     const {browserAuthorization} = await import('../../ui/browser.js')
     const {authorization} = browserAuthorization({canPrompt: this.canPrompt})
-    const result = await callTool(ctx, {approved, args: toolArgs as Record<string, unknown>, name: args.tool}, {authorization})
+    const result = await callTool(ctx, {approved, args: toolArgs as Record<string, unknown>, name: args.tool}, {authorization, timeoutMs: flags.timeout * 1000})
     if (result.isError) process.exitCode = ExitCode.error
     if (!this.jsonEnabled()) {
       const {inert} = await import('../../ui/text.js')

@@ -6,6 +6,7 @@ import {McpctlError, usageError} from '../../errors.js'
 import {checkIntegrationName, type Context, type Progress, requireIntegration, type SecretInput, type SeededTool, storeNewConnection} from '../../integrations.js'
 import {suggestIntegrationName} from '../../names.js'
 import {parseServerUrl} from '../../net/endpoint.js'
+import {redactDeep} from '../../net/untrusted.js'
 import type {InteractiveAuthorization} from '../../oauth/authorize.js'
 import type {OAuthGrant} from '../../oauth/grant.js'
 import type {Auth, AuthType, Config, McpIntegration, SecretRef, Transport} from '../../store/schema.js'
@@ -194,7 +195,9 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
     try {
       progress.step('Discovering tools')
       discovery = await discoverTools(session)
-      serverVersion = session.client.getServerVersion()
+      const info = session.client.getServerVersion()
+      // serverInfo is the server's text: stored without the credential, like the definitions.
+      serverVersion = info ? redactDeep({name: info.name, version: info.version}, session.secrets()) : undefined
     } finally {
       await session.close()
     }
@@ -323,7 +326,9 @@ export async function replaceCredential(
   try {
     const session = await openSession(url, {credentials, headers: integration.headers, transport: integration.transport})
     try {
-      await session.client.listTools(undefined, session.requestOptions)
+      await session.client.listTools(undefined, session.requestOptions).catch((error: unknown) => {
+        throw session.fail(error, 'tools/list')
+      })
     } finally {
       await session.close()
     }

@@ -2,16 +2,13 @@
 // Pages are requested with a deliberately loose result schema instead of `client.listTools()`: the SDK's strict
 // parse rejects a whole page for one malformed tool, and its listTools compiles every output schema at once. Here
 // each tool is checked on its own — skipped or repaired with a warning — and nothing recurses over server data.
-import {DEFAULT_REQUEST_TIMEOUT_MSEC} from '@modelcontextprotocol/sdk/shared/protocol.js'
-import {ErrorCode, McpError} from '@modelcontextprotocol/sdk/types.js'
 import {z} from 'zod'
 
 import {McpctlError} from '../../errors.js'
 import {TOOL_NAME} from '../../names.js'
-import {formatSeconds} from '../../net/http.js'
 import type {ToolDefinition} from '../../store/config-store.js'
 import type {Session} from './session.js'
-import {printable, quote} from '../../net/untrusted.js'
+import {quote, redactDeep, redactor} from '../../net/untrusted.js'
 
 export const DISCOVERY_LIMITS = {
   maxPages: 100,
@@ -43,6 +40,9 @@ export async function discoverTools(session: Session, limits = DISCOVERY_LIMITS)
   }
 
   const warnings = new WarningLog()
+  // A server may echo the credential into what it lists: no stored or shown definition keeps it (see the end).
+  const secrets = session.secrets()
+  const clean = redactor(secrets)
   const tools: ToolDefinition[] = []
   const names = new Set<string>()
   const cursors = new Set<string>()
@@ -64,7 +64,10 @@ export async function discoverTools(session: Session, limits = DISCOVERY_LIMITS)
         break
       }
       const tool = checkTool(raw, names, limits, warnings)
-      if (tool) {
+      if (tool && clean(tool.name) !== tool.name) {
+        // Renaming it would make a name the server does not know: the tool cannot be called under another one.
+        warnings.add('invalid', "skipped a tool whose name contains the connection's credential")
+      } else if (tool) {
         names.add(tool.name)
         tools.push(tool)
       }
@@ -88,7 +91,7 @@ export async function discoverTools(session: Session, limits = DISCOVERY_LIMITS)
     cursor = next
   }
 
-  return {tools, warnings: warnings.lines()}
+  return {tools: redactDeep(tools, secrets), warnings: warnings.lines().map(clean)}
 }
 
 async function listPage(session: Session, cursor: string | undefined): Promise<z.infer<typeof ListPage>> {
@@ -104,22 +107,12 @@ async function listPage(session: Session, cursor: string | undefined): Promise<z
 }
 
 function listError(error: unknown, session: Session): McpctlError {
-  if (error instanceof McpctlError) return error
-  if (session.requestOptions?.signal?.aborted) return new McpctlError('interrupted', 'Cancelled.', {cause: error})
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-    const timeout = formatSeconds(session.requestOptions?.timeout ?? DEFAULT_REQUEST_TIMEOUT_MSEC)
-    return new McpctlError('server', `The server did not answer tools/list within ${timeout}`, {cause: error})
-  }
-  if (error instanceof McpError) {
-    return new McpctlError('server', `The server refused tools/list: ${printable(error.message)}`, {cause: error})
-  }
   // The SDK validates with zod-mini, whose errors are core `$ZodError`s rather than classic `ZodError`s.
   if (error instanceof z.core.$ZodError) {
     return new McpctlError('server', 'The server sent an invalid tools/list response (no tools array)', {cause: error})
   }
-  // A RangeError from something recursing over a hostile response, a dropped connection, a broken stream.
-  const message = error instanceof Error ? error.message : String(error)
-  return new McpctlError('server', `tools/list failed: ${printable(message)}`, {cause: error})
+  // Everything else (refusals, timeouts, a RangeError from a hostile response, a dropped stream) as every session error.
+  return session.fail(error, 'tools/list')
 }
 
 function checkTool(

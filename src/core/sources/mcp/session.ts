@@ -12,7 +12,7 @@ import type {JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator} from '@mo
 import {McpctlError} from '../../errors.js'
 import type {Transport} from '../../store/schema.js'
 import {formatSeconds, guardedFetch} from '../../net/http.js'
-import {printable} from '../../net/untrusted.js'
+import {printable, redact, serverText} from '../../net/untrusted.js'
 import {MCPCTL_CLIENT_INFO} from './version.js'
 
 export type Credentials =
@@ -28,6 +28,13 @@ export interface Session {
   client: Client
   transport: Transport
   close(): Promise<void>
+  /**
+   * A failed request on this session (`operation`: the MCP method) as an McpctlError, through sessionError: the
+   * server's text inert and without the connection's secrets, 401/403 → auth (exit 3), timeout/unreachable → server (exit 4).
+   */
+  fail(error: unknown, operation: string): McpctlError
+  /** The connection's secret values (token, header value, OAuth tokens): removed from everything the server sends. */
+  secrets(): string[]
   /** Timeout and cancellation for requests made on this session (pass to `client.request`/`callTool`). */
   requestOptions?: {signal?: AbortSignal; timeout?: number}
 }
@@ -82,7 +89,14 @@ export async function openSession(
       await client.close().catch(() => {})
       throw error
     }
-    return {client, close: closer(client, transport), requestOptions, transport: kind}
+    return {
+      client,
+      close: closer(client, transport),
+      fail: (error, operation) => sessionError(url, error, {connection: options.connection, credentials, operation, signal: options.signal, timeoutMs}),
+      requestOptions,
+      secrets: () => secretValues(credentials),
+      transport: kind,
+    }
   }
 
   try {
@@ -150,16 +164,23 @@ function closer(client: Client, transport: SSEClientTransport | StreamableHTTPCl
 /** Where, for messages: origin and path, never the query (some servers take API keys there). */
 const where = (url: URL) => `${url.origin}${url.pathname}`
 
-/** Any failure while connecting, as an McpctlError without the credential in it. */
+/**
+ * The one way a failure of an MCP server reaches the person: connecting, and every request after it (`operation`,
+ * e.g. tools/list, tools/call). Whatever the server said is quoted only through serverText (inert, one line, every
+ * form of the connection's secrets removed), and the kind follows the documented exit codes: refused credentials →
+ * auth (3); a timeout, a dropped connection, an unreachable or non-MCP server, a refused tools/list → server (4); a
+ * JSON-RPC error answering tools/call → error (1), like a tool that reports an error.
+ */
 export function sessionError(
   url: URL,
   error: unknown,
-  context: {connection?: string; credentials?: Credentials; signal?: AbortSignal; timeoutMs?: number},
+  context: {connection?: string; credentials?: Credentials; operation?: string; signal?: AbortSignal; timeoutMs?: number},
 ): McpctlError {
-  if (error instanceof McpctlError) return error
-  if (context.signal?.aborted) return new McpctlError('interrupted', 'Cancelled.', {cause: error})
   const secrets = secretValues(context.credentials)
-  const said = (text: string) => printable(redact(text, secrets))
+  if (error instanceof McpctlError) return withoutSecrets(error, secrets)
+  if (context.signal?.aborted) return new McpctlError('interrupted', 'Cancelled.', {cause: error})
+  const said = (text: string) => serverText(text, secrets)
+  const {operation} = context
 
   // The command that fixes a refused credential names the real connection; while adding there is none yet.
   const connect = context.connection === undefined ? undefined : `\`mcpctl connect ${context.connection}\``
@@ -172,9 +193,10 @@ export function sessionError(
   const status = httpStatus(error)
   if (status === 401 || status === 403) {
     const none = !context.credentials || context.credentials.type === 'none'
+    const during = operation ? ` to ${operation}` : ''
     return new McpctlError(
       'auth',
-      none ? `The server requires credentials (HTTP ${status}).` : `The server rejected the credentials (HTTP ${status}).`,
+      none ? `The server requires credentials (HTTP ${status}${during}).` : `The server rejected the credentials (HTTP ${status}${during}).`,
       {
         cause: new Error(`HTTP ${status}`),
         detail: {status},
@@ -185,17 +207,39 @@ export function sessionError(
     )
   }
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-    return new McpctlError('server', `${where(url)} did not answer within ${formatSeconds(context.timeoutMs ?? SESSION_TIMEOUT_MS)}`, {detail: {reason: 'timeout'}})
+    const what = operation ? ` ${operation}` : ''
+    return new McpctlError('server', `${where(url)} did not answer${what} within ${formatSeconds(context.timeoutMs ?? SESSION_TIMEOUT_MS)}`, {
+      detail: {reason: 'timeout'},
+      ...(operation === 'tools/call' ? {hint: 'Raise --timeout if the tool needs longer.'} : {}),
+    })
   }
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-    return new McpctlError('server', `${where(url)} closed the connection during the MCP handshake`)
+    return new McpctlError('server', `${where(url)} closed the connection during ${operation ?? 'the MCP handshake'}`)
   }
-  const message = error instanceof Error ? error.message.replace(/^(SSE error|Streamable HTTP error): /, '') : String(error)
+  if (error instanceof McpError && operation) {
+    // The SDK prefixes "MCP error <code>: "; the code goes to --json instead.
+    const message = error.message.replace(/^MCP error -?\d+: /, '')
+    // A failed call is the call's error (exit 1, as a tool reporting one); any other refused request leaves the server unusable.
+    return new McpctlError(operation === 'tools/call' ? 'error' : 'server', `${where(url)} answered ${operation} with an error: ${said(message)}`, {
+      cause: error,
+      detail: {code: error.code},
+    })
+  }
+  const message = error instanceof Error ? error.message.replace(/^(SSE error|Streamable HTTP error): (Error POSTing to endpoint: )?/, '') : String(error)
   if (status !== undefined) {
-    return new McpctlError('server', `${where(url)} answered HTTP ${status}: ${said(message)}`, {detail: {status}})
+    return new McpctlError('server', `${where(url)} answered ${operation ? `${operation} with ` : ''}HTTP ${status}: ${said(message)}`, {detail: {status}})
   }
   // The error itself may quote a server response that echoes our header; only the redacted text is kept.
-  return new McpctlError('server', `MCP handshake with ${where(url)} failed: ${said(message)}`)
+  return new McpctlError('server', `${operation ? `${operation} on ${where(url)}` : `MCP handshake with ${where(url)}`} failed: ${said(message)}`)
+}
+
+/** An McpctlError raised below (the guarded fetch, discovery) with every form of the secrets removed from its words. */
+function withoutSecrets(error: McpctlError, secrets: string[]): McpctlError {
+  if (secrets.length === 0) return error
+  const message = redact(error.message, secrets)
+  const hint = error.hint === undefined ? undefined : redact(error.hint, secrets)
+  if (message === error.message && hint === error.hint) return error
+  return new McpctlError(error.kind, message, {cause: error.cause, detail: error.detail, hint})
 }
 
 function httpStatus(error: unknown): number | undefined {
@@ -207,14 +251,17 @@ function httpStatus(error: unknown): number | undefined {
   return posted ? Number(posted[1]) : undefined
 }
 
-function secretValues(credentials: Credentials | undefined): string[] {
+/** The values of a credential that no message, listing or stored definition may contain. */
+export function secretValues(credentials: Credentials | undefined): string[] {
   if (credentials?.type === 'bearer') return [credentials.token]
   if (credentials?.type === 'header') return [credentials.value]
+  if (credentials?.type === 'oauth') {
+    // mcpctl's providers answer synchronously; a promise (another provider) has nothing to read here.
+    const tokens = credentials.provider.tokens()
+    if (tokens && !(tokens instanceof Promise)) return [tokens.access_token, tokens.refresh_token].filter((token): token is string => typeof token === 'string')
+  }
   return []
 }
-
-const redact = (text: string, secrets: string[]) =>
-  secrets.filter((secret) => secret.length > 0).reduce((result, secret) => result.replaceAll(secret, '[redacted]'), text)
 
 /**
  * The SDK compiles every listed tool's output schema with Ajv as soon as `listTools` returns: a hostile 10k-deep

@@ -3,6 +3,7 @@
 import {McpctlError} from '../../errors.js'
 import type {Context} from '../../integrations.js'
 import {parseServerUrl} from '../../net/endpoint.js'
+import {redactDeep} from '../../net/untrusted.js'
 import type {Auth, McpIntegration} from '../../store/schema.js'
 import type {Source, SourceCallOptions} from '../source.js'
 import type {Credentials, ElicitationHandler, Session} from './session.js'
@@ -18,9 +19,16 @@ async function staticCredentials(ctx: Context, auth: Exclude<Auth, {type: 'oauth
  * Open a session with a stored MCP integration and run `work` in it, for every auth type. OAuth tokens are refreshed
  * before use and on a 401 (under a cross-process lock), and a scope step-up runs in the browser only when
  * `authorization` says a browser flow may run here. With a pool, the session is the pooled one (opened on first use).
+ * Every failure of `operation` (the MCP method `work` sends) leaves through sessionError, the one path for server text.
  */
-export async function withSession<T>(ctx: Context, integration: McpIntegration, work: (session: Session) => Promise<T>, options: SourceCallOptions = {}): Promise<T> {
-  const {openSession} = await import('./session.js')
+export async function withSession<T>(
+  ctx: Context,
+  integration: McpIntegration,
+  operation: string,
+  work: (session: Session) => Promise<T>,
+  options: SourceCallOptions = {},
+): Promise<T> {
+  const {openSession, sessionError} = await import('./session.js')
   // Stored URLs were checked when added; plain http is only ever stored for loopback hosts added with --allow-http,
   // and parseServerUrl still refuses it for any other host.
   const url = parseServerUrl(integration.url, {allowHttp: true})
@@ -41,10 +49,21 @@ export async function withSession<T>(ctx: Context, integration: McpIntegration, 
         transport: integration.transport,
       })
     const {auth} = integration
-    if (auth.type !== 'oauth') return pool.use(integration.name, identity, async () => open(await staticCredentials(ctx, auth)), work, {elicit: elicitation})
-    const {OAuthConnection} = await import('../../oauth/connection.js')
-    const connection = await pool.oauth(integration.name, identity, () => OAuthConnection.open({ctx, name: integration.name}))
-    return connection.run(() => pool.use(integration.name, identity, () => open({provider: connection.provider, type: 'oauth'}), work, {elicit: elicitation}))
+    // Converted outside the pool: it decides from the raw error whether the session broke.
+    let credentials: Credentials | undefined
+    const fail = (error: unknown) => sessionError(url, error, {connection: integration.name, credentials, operation, signal: options.signal, timeoutMs: options.timeoutMs})
+    try {
+      if (auth.type !== 'oauth') {
+        credentials = await staticCredentials(ctx, auth)
+        return await pool.use(integration.name, identity, async () => open(credentials!), work, {elicit: elicitation})
+      }
+      const {OAuthConnection} = await import('../../oauth/connection.js')
+      const connection = await pool.oauth(integration.name, identity, () => OAuthConnection.open({ctx, name: integration.name}))
+      credentials = {provider: connection.provider, type: 'oauth'}
+      return await connection.run(() => pool.use(integration.name, identity, () => open(credentials!), work, {elicit: elicitation}))
+    } catch (error) {
+      throw fail(error)
+    }
   }
 
   const once = async (credentials: Credentials) => {
@@ -59,6 +78,8 @@ export async function withSession<T>(ctx: Context, integration: McpIntegration, 
     })
     try {
       return await work(session)
+    } catch (error) {
+      throw session.fail(error, operation)
     } finally {
       await session.close()
     }
@@ -72,7 +93,7 @@ export async function withSession<T>(ctx: Context, integration: McpIntegration, 
 
 export const mcpSource: Source<McpIntegration> = {
   async verify(ctx, integration, options = {}) {
-    await withSession(ctx, integration, async () => {}, options)
+    await withSession(ctx, integration, 'initialize', async () => {}, options)
   },
 
   async listTools(ctx, integration, options = {}) {
@@ -80,13 +101,15 @@ export const mcpSource: Source<McpIntegration> = {
     return withSession(
       ctx,
       integration,
+      'tools/list',
       async (session) => {
         if (options.signal?.aborted) throw new McpctlError('server', `${integration.name}: no answer within the deadline`)
         const discovery = await discoverTools(session)
         const server = session.client.getServerVersion()
         return {
           definitions: discovery.tools,
-          facts: {server: server ? {name: server.name, version: server.version} : integration.server, transport: session.transport},
+          // serverInfo is the server's text too: stored without the credential, like the definitions.
+          facts: {server: server ? redactDeep({name: server.name, version: server.version}, session.secrets()) : integration.server, transport: session.transport},
           warnings: discovery.warnings,
         }
       },
@@ -98,6 +121,7 @@ export const mcpSource: Source<McpIntegration> = {
     return withSession(
       ctx,
       integration,
+      'tools/call',
       async (session) => {
         // A pooled session is shared: the call's own signal and deadline go on its request.
         const requestOptions = options.pool ? {signal: options.signal, timeout: options.timeoutMs} : session.requestOptions

@@ -97,11 +97,27 @@ function definitionDiff(previous: ToolDefinition | undefined, tool: Tool, next: 
   return [formatDefinitionDiff(partial), '(previous schemas were not stored; only description and annotations compared)'].filter(Boolean).join('\n')
 }
 
+/** Departed tools remembered per connection: a server churning names cannot grow the store without bound. */
+export const MAX_DEPARTED_TOOLS = 5000
+
+/** The departed tools to keep (the most recent, those with a person's choice first), or undefined for none. */
+function boundDeparted(departed: NonNullable<Integration['departed']>): Integration['departed'] {
+  const entries = Object.entries(departed)
+  if (entries.length === 0) return undefined
+  if (entries.length > MAX_DEPARTED_TOOLS) {
+    entries.sort(([, a], [, b]) => Number(Boolean(b.choice)) - Number(Boolean(a.choice)) || (a.departedAt < b.departedAt ? 1 : a.departedAt > b.departedAt ? -1 : 0))
+    entries.length = MAX_DEPARTED_TOOLS
+  }
+  // fromEntries defines keys: a departed `__proto__` stays a key.
+  return Object.fromEntries(entries)
+}
+
 /**
  * Merge one server's discovery into the config under the store lock. Per tool, not per integration: a policy set
  * by a concurrent `policy set` since the sync started is kept. New tools are seeded and resolved under the rules;
- * vanished tools go with their policies; a changed definition is flagged with its diff, and an `auto` tool drops to
- * `approval_needed`.
+ * vanished tools leave the listing but are remembered (`departed`, with a person's choice) until disconnect; a tool
+ * that comes back gets that choice again and is flagged as changed, like a changed definition (its diff), where an
+ * `auto` tool drops to `approval_needed`.
  */
 export async function mergeDiscovery(
   config: Config,
@@ -133,9 +149,24 @@ export async function mergeDiscovery(
   // Null-prototype maps: tool names are server-chosen, and `__proto__` is a valid MCP tool name.
   const definitions = Object.create(null) as Record<string, ToolDefinition>
   const tools = Object.create(null) as Integration['tools']
+  const departed = Object.assign(Object.create(null) as NonNullable<Integration['departed']>, integration.departed)
   for (const definition of discovered.definitions) {
     definitions[definition.name] = definition
     const existing = Object.hasOwn(integration.tools, definition.name) ? integration.tools[definition.name] : undefined
+    const returning = !existing && Object.hasOwn(departed, definition.name) ? departed[definition.name] : undefined
+    if (returning) {
+      // Back after an absence: the person's choice again, and changed until a person sets it or accepts it.
+      delete departed[definition.name]
+      const record = newToolRecord(definition, now)
+      const diff = `reappeared after being absent since ${returning.departedAt}`
+      const from = returning.choice?.permission ?? record.policy.permission
+      record.changed = {at: now, diff, previousFingerprint: returning.fingerprint}
+      if (returning.choice) record.choice = returning.choice
+      resolve(record)
+      tools[definition.name] = record
+      result.changed.push({...synced(integration, record), demoted: from === 'auto' && record.policy.permission !== 'auto', diff, from, previousFingerprint: returning.fingerprint})
+      continue
+    }
     if (!existing) {
       const record = newToolRecord(definition, now)
       resolve(record)
@@ -181,10 +212,15 @@ export async function mergeDiscovery(
   }
 
   for (const tool of Object.values(integration.tools)) {
-    if (!Object.hasOwn(tools, tool.name)) result.removed.push(synced(integration, tool))
+    if (Object.hasOwn(tools, tool.name)) continue
+    result.removed.push(synced(integration, tool))
+    departed[tool.name] = {departedAt: now, fingerprint: tool.fingerprint, ...(tool.choice ? {choice: tool.choice} : {})}
   }
 
   integration.tools = tools
+  const kept = boundDeparted(departed)
+  if (kept) integration.departed = kept
+  else delete integration.departed
   integration.syncedAt = now
   integration.updatedAt = now
   integration.warnings = discovered.warnings

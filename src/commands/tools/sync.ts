@@ -10,7 +10,7 @@ export default class ToolsSync extends BaseCommand {
   }
   static description = `Discover every connection's tools again and bring the store up to date.
 
-All connections are synced concurrently (${SYNC_CONCURRENCY} at a time), each with its own deadline: a slow or dead server neither blocks nor fails the others, and each reports its own result. New tools are seeded and get the rules (\`mcpctl policy rules list\`) at once; tools a server no longer offers are removed with their policies and listed; a person's policy is kept.
+All connections are synced concurrently (${SYNC_CONCURRENCY} at a time), each with its own deadline: a slow or dead server neither blocks nor fails the others, and each reports its own result. New tools are seeded and get the rules (\`mcpctl policy rules list\`) at once; tools a server no longer offers leave the listing and are listed; a person's policy is kept, also through a tool's absence (until disconnect), and a tool that comes back is treated as changed.
 
 A tool whose definition changed (name, description, input/output schema, annotations) is listed with a field-level diff and flagged for \`mcpctl tools list --changed\`; if it was auto it drops to approval_needed until someone sets it again. Everything is stored in one change at the end.
 
@@ -53,7 +53,7 @@ Exit codes: 0 all synced; 5 some servers failed (the others were synced); 4 ever
     ])
     for (const server of result.servers) {
       for (const tool of server.added) this.note(`+ ${tool.name}  ${tool.permission} (${tool.source === 'default' ? 'seeded' : decidedBy(tool)})`)
-      for (const tool of server.removed) this.note(`- ${tool.name}  removed with its ${tool.source} policy ${tool.permission}`)
+      for (const tool of server.removed) this.note(`- ${tool.name}  no longer offered (was ${tool.permission}${tool.source === 'user' ? ', a person’s choice, kept should it come back' : ''})`)
       for (const tool of server.changed) {
         this.note(`~ ${tool.name}  definition changed${tool.demoted ? '; auto → approval_needed until someone sets it again' : `; keeps ${tool.permission}`}`)
         // Diffs quote server text: made inert before they reach the terminal.

@@ -122,6 +122,19 @@ export const Tool = z.object({
 })
 export type Tool = z.infer<typeof Tool>
 
+/**
+ * A tool the connection stopped offering, remembered until disconnect: a person's choice outlives its absence, and
+ * a tool that comes back is treated as changed (a server cannot undo `disabled` by leaving a tool out of one sync).
+ */
+export const DepartedTool = z.object({
+  /** The fingerprint it had when it was last offered. */
+  fingerprint: z.string(),
+  /** The sync that no longer found it. */
+  departedAt: z.string(),
+  choice: Choice.optional(),
+})
+export type DepartedTool = z.infer<typeof DepartedTool>
+
 /** A remote MCP server: its URL, transport and credential. */
 export const McpIntegration = z.object({
   name: z.string(),
@@ -137,6 +150,7 @@ export const McpIntegration = z.object({
   /** Problems seen in the last discovery (invalid or duplicate names, caps reached). */
   warnings: z.array(z.string()).default([]),
   tools: nameRecordOf(Tool),
+  departed: nameRecordOf(DepartedTool).optional(),
   /** Never set: what tells an MCP connection from an app connection. */
   app: z.undefined().optional(),
 })
@@ -163,6 +177,7 @@ export const AppIntegration = z.object({
   syncedAt: z.string().optional(),
   warnings: z.array(z.string()).default([]),
   tools: nameRecordOf(Tool),
+  departed: nameRecordOf(DepartedTool).optional(),
 })
 export type AppIntegration = z.infer<typeof AppIntegration>
 

@@ -94,7 +94,7 @@ describe('tools sync (CLI)', () => {
     assert.equal(human.code, 0, human.stderr)
     assert.match(human.stdout, /^acme\tok\t1\t1\t2\t1\t$/m)
     assert.match(human.stderr, /\+ mcp:acme:merge_tickets {2}approval_needed \(seeded\)/)
-    assert.match(human.stderr, /- mcp:acme:old_report {2}removed with its default policy auto/)
+    assert.match(human.stderr, /- mcp:acme:old_report {2}no longer offered \(was auto\)/)
     assert.match(human.stderr, /~ mcp:acme:get_ticket {2}definition changed; auto → approval_needed until someone sets it again\n {4}inputSchema\.properties\.purge: added \{"type":"boolean"\}/)
     assert.match(human.stderr, /~ mcp:acme:list_tickets {2}definition changed; keeps disabled\n {4}description: "Lists tickets\." → "Lists tickets, newest first\."/)
 
@@ -114,6 +114,50 @@ describe('tools sync (CLI)', () => {
     // Setting the policy again clears the flag.
     assert.equal((await sandbox.run(['policy', 'set', 'mcp:acme:get_ticket', 'auto'])).code, 0)
     assert.deepEqual((await tools(['--changed'])).map((r) => r.name), ['mcp:acme:list_tickets'])
+  })
+
+  it('a person’s choice outlives a tool’s absence: a tool left out of one sync comes back with it, flagged as changed', async () => {
+    assert.equal((await sandbox.run(['tools', 'sync', 'acme'])).code, 0)
+    const original = [...acme.tools]
+    assert.equal((await sandbox.run(['policy', 'set', 'mcp:acme:get_ticket', 'disabled'])).code, 0)
+    const byName = async () => Object.fromEntries((await tools()).map((r) => [r.name, r]))
+    assert.equal((await byName())['mcp:acme:list_tickets'].permission, 'auto')
+
+    // One sync without them: they leave the listing…
+    acme.setTools(original.filter((tool) => tool.name !== 'get_ticket' && tool.name !== 'list_tickets'))
+    const gone = await sandbox.run(['tools', 'sync', 'acme'])
+    assert.equal(gone.code, 0, gone.stderr)
+    assert.match(gone.stderr, /- mcp:acme:get_ticket {2}no longer offered \(was disabled, a person’s choice, kept should it come back\)/)
+    assert.ok(!('mcp:acme:get_ticket' in (await byName())))
+    const disabled = await sandbox.run(['tools', 'call', 'mcp:acme:get_ticket', '--yes'])
+    assert.equal(disabled.code, 2, 'an absent tool is not callable')
+
+    // …and the next one lists them again: the person's disabled stands, and the seeded auto waits for a person.
+    acme.setTools(original)
+    const back = await sandbox.run(['tools', 'sync', 'acme', '--json'])
+    assert.equal(back.code, 0, back.stderr)
+    const server = back.json<SyncJson>().servers[0]
+    assert.deepEqual(server.added, [], 'a returning tool is not new')
+    assert.deepEqual(server.changed.map((tool) => [tool.tool, tool.permission]).sort(), [['get_ticket', 'disabled'], ['list_tickets', 'approval_needed']])
+    const rows = await byName()
+    assert.deepEqual([rows['mcp:acme:get_ticket'].permission, rows['mcp:acme:get_ticket'].source], ['disabled', 'user'])
+    assert.deepEqual([rows['mcp:acme:list_tickets'].permission, rows['mcp:acme:list_tickets'].reason], ['approval_needed', 'definition changed'])
+    assert.equal((await sandbox.run(['tools', 'call', 'mcp:acme:get_ticket', '--yes'])).code, 7, 'still disabled')
+    assert.deepEqual((await tools(['--changed'])).map((r) => r.name), ['mcp:acme:get_ticket', 'mcp:acme:list_tickets'])
+    const shown = await sandbox.run(['tools', 'show', 'mcp:acme:list_tickets'])
+    assert.match(shown.stdout + shown.stderr, /reappeared after being absent since/)
+
+    // Accepting it is the person's look: list_tickets runs unattended again.
+    assert.equal((await sandbox.run(['tools', 'accept', 'mcp:acme:list_tickets', '--yes'])).code, 0)
+    assert.equal((await byName())['mcp:acme:list_tickets'].permission, 'auto')
+
+    // Disconnect forgets everything: connected again, the tool is new and seeded.
+    acme.setTools(original.filter((tool) => tool.name !== 'get_ticket'))
+    assert.equal((await sandbox.run(['tools', 'sync', 'acme'])).code, 0)
+    assert.equal((await sandbox.run(['disconnect', 'acme', '--yes'])).code, 0)
+    acme.setTools(original)
+    assert.equal((await sandbox.run(['integrations', 'add', acme.url, '--name', 'acme'])).code, 0)
+    assert.deepEqual([(await byName())['mcp:acme:get_ticket'].permission, (await byName())['mcp:acme:get_ticket'].source], ['auto', 'default'])
   })
 
   it('a dead and a silent server fail on their own; the others are still synced (exit 5)', async () => {

@@ -45,6 +45,12 @@ describe('oauth: checking an authorization response', function () {
     assert.equal(checkAuthorizationResponse(params({code: 'c', state}), {issuer: ISSUER, state}).code, 'c')
   })
 
+  it('with endpoints known in advance (no issuer), still checks state but does not compare iss', () => {
+    assert.equal(checkAuthorizationResponse(params({code: 'c', iss: 'https://login.example/tenant/v2.0', state}), {state}).code, 'c')
+    assert.match(refusal(() => checkAuthorizationResponse(params({code: 'c', state: 'other'}), {state})).message, /state mismatch/)
+    assert.match(refusal(() => checkAuthorizationResponse(params({error: 'access_denied', state}), {state})).message, /denied at the authorization server/)
+  })
+
   it('reports error responses plainly, with server text made printable', () => {
     const denied = refusal(() => checkAuthorizationResponse(params({error: 'access_denied', error_description: 'No\u001B[31m way', state}), {issuer: ISSUER, state}))
     assert.equal(denied.kind, 'auth')

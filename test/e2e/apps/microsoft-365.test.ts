@@ -141,7 +141,7 @@ describe('app microsoft-365 (end to end, emulator)', function () {
     assert.doesNotMatch(secrets(), /m365-/)
   })
 
-  it('app-only: refuses a wrong client secret with nothing saved; with the right one lists, writes, renews a refused token, and disconnects', async () => {
+  it('app-only: refuses a wrong client secret with nothing saved; with the right one lists (a 429 waited out), writes, renews a refused token, and disconnects', async () => {
     const wrong = await sandbox.run([...fields('contoso-app'), '--secret-stdin', 'client-secret'], {input: 'not-the-secret'})
     assert.equal(wrong.code, 3, wrong.stderr)
     assert.match(wrong.json().error.message, /Microsoft 365 refused the client credentials of "contoso-app" \(HTTP 401: AADSTS7000215: Invalid client secret/)
@@ -167,7 +167,10 @@ describe('app microsoft-365 (end to end, emulator)', function () {
     })
     assert.ok(!config().includes(m365.credentials.clientSecret) && !/m365-at-/.test(config()))
 
-    // A read with Graph's advanced query: $filter, $count=true and ConsistencyLevel: eventual, paged with $top.
+    // A read with Graph's advanced query: $filter, $count=true and ConsistencyLevel: eventual, paged with $top;
+    // Graph throttles it once (429, Retry-After: 1) and it is sent again after the wait.
+    m365.rateLimitNext(1, 1)
+    const listsBefore = graphRequests().filter((r) => r.pathname === '/v1.0/users').length
     const listed = await call('microsoft-365:contoso-app:list_users', {filter: "endswith(userPrincipalName,'.onmicrosoft.com') and accountEnabled eq true", limit: 3, select: 'id,displayName'})
     assert.equal(listed.code, 0, listed.stderr)
     const result = listed.json().structuredContent
@@ -178,6 +181,7 @@ describe('app microsoft-365 (end to end, emulator)', function () {
     assert.equal(list.pathname, '/v1.0/users')
     assert.deepEqual(list.query, {$count: 'true', $filter: "endswith(userPrincipalName,'.onmicrosoft.com') and accountEnabled eq true", $select: 'id,displayName', $top: '3'})
     assert.equal(list.headers.consistencylevel, 'eventual')
+    assert.equal(graphRequests().filter((r) => r.pathname === '/v1.0/users').length, listsBefore + 2, 'the throttled request and its retry')
 
     // A write: PATCH accountEnabled false; the token is refused first and renewed with the client secret.
     m365.expireTokens()

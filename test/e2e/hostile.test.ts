@@ -35,6 +35,42 @@ describe('hostile servers and bad input (CLI)', function () {
     await Promise.all(servers.splice(0).map((server) => server.close()))
   })
 
+  describe('caps', () => {
+    it('a tools/list cursor over 4 KiB is an error naming the server (add: exit 4; sync: that server fails); the pages stay bounded', async () => {
+      const cursor = 'c'.repeat(1024 * 1024)
+      let huge = false
+      const server = await start({
+        rawToolsList: (sent) => JSON.stringify({nextCursor: huge ? cursor : `page-${Number(sent?.slice(5) ?? 0) + 1}`, tools: [{description: 'Gets one.', inputSchema: {type: 'object'}, name: `get_${sent?.slice(5) ?? 0}`}]}),
+      })
+      const endless = await ok(['integrations', 'add', server.url, '--name', 'endless', '--json'])
+      assert.equal(endless.json().tools.length, 100, 'an endless listing stops after 100 pages')
+      assert.match(endless.json().warnings.join('\n'), /more than 100 pages/)
+
+      huge = true
+      const added = await sandbox.run(['integrations', 'add', server.url, '--name', 'cursed', '--allow-duplicate', '--json'])
+      assert.equal(added.code, 4, added.stderr)
+      assert.match(added.json().error.message, new RegExp(`^${server.url}.* cursor of 1,048,576 characters \\(at most 4,096\\)`))
+      assert.equal(server.requests.filter((request) => request.rawBody.includes(cursor.slice(0, 5000))).length, 0, 'the cursor is never sent back')
+
+      const synced = await sandbox.run(['tools', 'sync', '--json'])
+      assert.equal(synced.code, 4, synced.stderr)
+      const [result] = synced.json().servers
+      assert.equal(result.name, 'endless')
+      assert.match(result.error.message, /cursor of 1,048,576 characters/)
+    })
+
+    it('tools call --args nested deeper than 64 levels is a usage error (exit 2), not a stack overflow', async () => {
+      const server = await start({tools: [{description: 'Gets a value.', inputSchema: {type: 'object'}, name: 'get_value'}]})
+      await ok(['integrations', 'add', server.url, '--name', 'deep'])
+      const deep = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`
+      const refused = await sandbox.run(['tools', 'call', 'mcp:deep:get_value', '--args', '-', '--json'], {input: deep})
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr)
+      assert.match(refused.json().error.message, /--args - nests deeper than 64 levels/)
+      const fine = await sandbox.run(['tools', 'call', 'mcp:deep:get_value', '--args', '-', '--json'], {input: `{"a":${'['.repeat(62)}${']'.repeat(62)}}`})
+      assert.equal(fine.code, 0, fine.stdout + fine.stderr)
+    })
+  })
+
   describe('names that are Object.prototype properties', () => {
     const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__']
     const tools: TestTool[] = NAMES.map((name) => ({description: `Gets the ${name}.`, inputSchema: {type: 'object'}, name}))

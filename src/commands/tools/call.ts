@@ -5,6 +5,12 @@ import {ExitCode, McpctlError, policyRefusal, usageError} from '../../core/error
 import {CALL_TIMEOUT_MS, type ToolCallResult} from '../../core/tool-call.js'
 import {yes} from '../../flags.js'
 
+/** Nesting of --args beyond which it is refused: deeper values overflow the stack of what walks them (validation, the SDK). */
+const MAX_ARGS_DEPTH = 64
+
+/** --args as the person gave it, for messages: the file or `-`, never the JSON itself. */
+const argsSource = (value: string) => `--args${value === '-' ? ' -' : value.startsWith('@') ? ` ${value}` : ''}`
+
 export default class ToolsCall extends BaseCommand {
   static args = {tool: Args.string({description: 'Tool name, mcp:<server>:<tool> or <app-id>:<connection>:<tool>', ignoreStdin: true, required: true})}
   static description = `Call one tool on its MCP server or app with the stored credentials, obeying its policy.
@@ -37,10 +43,14 @@ Exits 7 (kind policy) when the policy refuses the call, 1 when the tool or the s
     try {
       toolArgs = JSON.parse(text)
     } catch {
-      throw usageError(`--args${flags.args === '-' ? ' -' : flags.args.startsWith('@') ? ` ${flags.args}` : ''} is not valid JSON.`, `Example: --args '{"id": 42}'; see the arguments with \`mcpctl tools show ${args.tool}\`.`)
+      throw usageError(`${argsSource(flags.args)} is not valid JSON.`, `Example: --args '{"id": 42}'; see the arguments with \`mcpctl tools show ${args.tool}\`.`)
     }
 
     if (!toolArgs || typeof toolArgs !== 'object' || Array.isArray(toolArgs)) throw usageError('--args must be a JSON object.')
+    const {exceedsDepth} = await import('../../core/json-depth.js')
+    if (exceedsDepth(toolArgs, MAX_ARGS_DEPTH)) {
+      throw usageError(`${argsSource(flags.args)} nests deeper than ${MAX_ARGS_DEPTH} levels.`, 'No tool takes arguments nested this deep; check what produced them.')
+    }
 
     const ctx = {secrets: this.secrets, store: this.store}
     const {callTool, resolveToolCall} = await import('../../core/tool-call.js')

@@ -5,12 +5,15 @@
 import {z} from 'zod'
 
 import {McpctlError} from '../../errors.js'
+import {exceedsDepth} from '../../json-depth.js'
 import {TOOL_NAME} from '../../names.js'
 import type {ToolDefinition} from '../../store/config-store.js'
 import type {Session} from './session.js'
 import {quote, redactDeep, redactor} from '../../net/untrusted.js'
 
 export const DISCOVERY_LIMITS = {
+  /** Characters of a pagination cursor: a cursor is sent back and kept to detect loops, so a huge one costs twice. */
+  maxCursorLength: 4096,
   maxPages: 100,
   maxSchemaDepth: 32,
   maxTools: 5000,
@@ -23,6 +26,8 @@ export interface Discovery {
 }
 
 /** What replaces a schema nested deeper than `maxSchemaDepth`. */
+export {exceedsDepth} from '../../json-depth.js'
+
 export const TRUNCATED_SCHEMA = {type: 'object', 'x-mcpctl-truncated': true} as const
 
 // Per kind of problem, this many warnings name the tool; the rest are counted in one line (100k bad names → 11 lines).
@@ -82,6 +87,12 @@ export async function discoverTools(session: Session, limits = DISCOVERY_LIMITS)
     if (typeof next !== 'string') {
       warnings.add('cap', `server sent a pagination cursor that is not a string; stopped after ${pages} pages`)
       break
+    }
+    if (next.length > limits.maxCursorLength) {
+      throw new McpctlError('server', `${session.where} sent a tools/list pagination cursor of ${next.length.toLocaleString('en-US')} characters (at most ${limits.maxCursorLength.toLocaleString('en-US')}); stopped after ${pages} ${pages === 1 ? 'page' : 'pages'}.`, {
+        detail: {cursorLength: next.length, pages},
+        hint: 'The server is misbehaving; tell its operator.',
+      })
     }
     if (cursors.has(next) || next === cursor) {
       warnings.add('cap', `server repeated a pagination cursor; stopped after ${pages} pages`)
@@ -170,23 +181,6 @@ function checkSchema(
     return {...TRUNCATED_SCHEMA}
   }
   return schema
-}
-
-/**
- * Whether JSON nesting (objects and arrays) goes deeper than `max`; the top-level object is depth 1. Iterative with an
- * explicit stack, and it stops at the first node past the limit, so a 10,000-deep schema costs `max` steps down.
- */
-export function exceedsDepth(value: unknown, max: number): boolean {
-  const stack: Array<{depth: number; node: unknown}> = [{depth: 1, node: value}]
-  while (stack.length > 0) {
-    const {depth, node} = stack.pop()!
-    if (node === null || typeof node !== 'object') continue
-    if (depth > max) return true
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (child !== null && typeof child === 'object') stack.push({depth: depth + 1, node: child})
-    }
-  }
-  return false
 }
 
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const

@@ -35,6 +35,8 @@ export interface Session {
   fail(error: unknown, operation: string): McpctlError
   /** The connection's secret values (token, header value, OAuth tokens): removed from everything the server sends. */
   secrets(): string[]
+  /** The server's address for messages: origin and path, never the query. */
+  where: string
   /** Timeout and cancellation for requests made on this session (pass to `client.request`/`callTool`). */
   requestOptions?: {signal?: AbortSignal; timeout?: number}
 }
@@ -96,6 +98,7 @@ export async function openSession(
       requestOptions,
       secrets: () => secretValues(credentials),
       transport: kind,
+      where: where(url),
     }
   }
 

@@ -9,10 +9,7 @@ const DECISIONS = ['auto', 'approved', 'denied', 'disabled', 'timeout', 'error']
 export default class Audit extends BaseCommand {
   static description = `Read the gateway's call log: one line per call the agent made through \`mcpctl gateway\`.
 
-Each entry has the time, the client, the tool, its permission, the decision (auto, approved, denied, disabled,
-timeout, error), how it was approved (elicitation or cli), the sha256 of the arguments (never the arguments), the
-duration and the outcome (ok, tool_error, upstream_error, not_called). --follow keeps printing new calls; with --json
-it prints one JSON object per line.`
+Each entry has the time, the client, the tool, its permission, the decision (auto, approved, denied, disabled, timeout, error), how it was approved (elicitation or cli), the sha256 of the arguments (never the arguments), the duration and the outcome (ok, tool_error, upstream_error, not_called). --follow keeps printing new calls; with --json it prints one JSON object per line.`
   static examples = [
     '<%= config.bin %> <%= command.id %> --since 1h',
     "<%= config.bin %> <%= command.id %> --tool 'mcp:acme:*' --decision denied",

@@ -43,14 +43,7 @@ Which one is decided by the argument:
                               <app-id> (see mcpctl integrations catalog).
   connect <app-id> --name N   always a new connection of <app-id>, named N (one per customer or instance).
 
-For an app, fields come from --field KEY=VALUE and secrets from --secret-stdin KEY or --secret-env KEY=VAR;
-an app that signs in in the browser (microsoft-365 without a client-secret) opens it like an OAuth MCP server
-(--no-browser and --callback-port apply; without a terminal, $BROWSER must be set);
-what is missing is asked on a terminal (presets as a choice, secrets masked), and is an error naming the flag
-otherwise. The credentials are checked against the vendor before anything is saved: exit 3 when the vendor
-refuses them, 4 when it cannot be reached. Then the app's tools are added with seeded policies (read → auto,
-write and sensitive → approval_needed). Secrets go to the OS keyring (--insecure-storage allows a 0600 file);
---secret-env stores only the variable's name.`
+For an app, fields come from --field KEY=VALUE and secrets from --secret-stdin KEY or --secret-env KEY=VAR; an app that signs in in the browser (microsoft-365 without a client-secret) opens it like an OAuth MCP server (--no-browser and --callback-port apply; without a terminal, $BROWSER must be set); what is missing is asked on a terminal (presets as a choice, secrets masked), and is an error naming the flag otherwise. The credentials are checked against the vendor before anything is saved: exit 3 when the vendor refuses them, 4 when it cannot be reached. Then the app's tools are added with seeded policies (read → auto, write and sensitive → approval_needed). Secrets go to the OS keyring (--insecure-storage allows a 0600 file); --secret-env stores only the variable's name.`
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> it-glue', description: 'Interactive: asks for the region and the API key (masked)'},
     {

@@ -9,11 +9,7 @@ export default class Disconnect extends BaseCommand {
   static args = {name: Args.string({description: 'Integration name', ignoreStdin: true, required: true})}
   static description = `Disconnect an integration (MCP server or catalog app): revoke its credentials where possible, remove it with its tools, policies and stored secrets.
 
-OAuth refresh and access tokens are revoked at the authorization server (RFC 7009) when it offers revocation.
-Revoking the refresh token ends the grant: an access token the server cannot revoke (a JWT) only runs out, and the
-receipt says until when. For a catalog app whose vendor offers no revocation from here, the local secrets are
-deleted and the receipt says where in the vendor's console the key is revoked (exit 0). Local secrets are removed
-whatever happens; exit code 5 (partial) says something that could be revoked was not.
+OAuth refresh and access tokens are revoked at the authorization server (RFC 7009) when it offers revocation. Revoking the refresh token ends the grant: an access token the server cannot revoke (a JWT) only runs out, and the receipt says until when. For a catalog app whose vendor offers no revocation from here, the local secrets are deleted and the receipt says where in the vendor's console the key is revoked (exit 0). Local secrets are removed whatever happens; exit code 5 (partial) says something that could be revoked was not.
 
 Shows what will be removed — how many of the tools' policies a person chose, which are lost — and asks first; without a terminal (CI, pipes, --json) it needs --yes. Keep the choices first with \`mcpctl policy export --server <name>\`. Connecting the same server again seeds default policies again.`
   static examples = [

@@ -4,9 +4,7 @@ import type {PendingApproval} from '../../core/gateway/approval-queue.js'
 export default class ApprovalsList extends BaseCommand {
   static description = `List the calls that wait for a person's approval.
 
-A gateway (\`mcpctl gateway\`) puts an approval_needed call here when the agent's client cannot ask you itself, or
-with --approvals cli. Approve one with \`mcpctl approvals approve <id>\` (in a terminal) or refuse it with
-\`mcpctl approvals deny <id>\`; a call nobody decides is refused when its gateway's --approval-timeout runs out.`
+A gateway (\`mcpctl gateway\`) puts an approval_needed call here when the agent's client cannot ask you itself, or with --approvals cli. Approve one with \`mcpctl approvals approve <id>\` (in a terminal) or refuse it with \`mcpctl approvals deny <id>\`; a call nobody decides is refused when its gateway's --approval-timeout runs out.`
   static examples = ['<%= config.bin %> <%= command.id %>', "<%= config.bin %> <%= command.id %> --json | jq -r '.[].id'"]
 
   async run(): Promise<PendingApproval[]> {

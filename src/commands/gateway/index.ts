@@ -7,14 +7,9 @@ import {gatewayOnly} from '../../flags.js'
 export default class Gateway extends BaseCommand {
   static description = `Serve every allowed tool to an AI agent as one MCP server, enforcing each tool's permission at every call.
 
-stdio by default (what Claude Code, Codex, Cursor and VS Code spawn: see \`mcpctl gateway install\`), or streamable
-HTTP on 127.0.0.1 with --http (a bearer token is required: MCPCTL_GATEWAY_TOKEN, or one generated once and kept in
-the secret store; \`mcpctl gateway token\` prints it). Serves the 2025 and the 2026-07-28 protocol.
+stdio by default (what Claude Code, Codex, Cursor and VS Code spawn: see \`mcpctl gateway install\`), or streamable HTTP on 127.0.0.1 with --http (a bearer token is required: MCPCTL_GATEWAY_TOKEN, or one generated once and kept in the secret store; \`mcpctl gateway token\` prints it). Serves the 2025 and the 2026-07-28 protocol.
 
-disabled tools are neither listed nor callable; auto tools are called; approval_needed calls wait for a person:
-in the agent's client when it supports elicitation, otherwise (or with --approvals cli) until someone runs
-\`mcpctl approvals approve <id>\` in a terminal, for --approval-timeout seconds. Policy changes apply at once.
-Every call is written to the audit log (\`mcpctl audit\`).`
+disabled tools are neither listed nor callable; auto tools are called; approval_needed calls wait for a person: in the agent's client when it supports elicitation, otherwise (or with --approvals cli) until someone runs \`mcpctl approvals approve <id>\` in a terminal, for --approval-timeout seconds. Policy changes apply at once. Every call is written to the audit log (\`mcpctl audit\`).`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     "<%= config.bin %> <%= command.id %> --only 'mcp:acme-*:*'",

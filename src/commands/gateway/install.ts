@@ -11,10 +11,7 @@ export default class GatewayInstall extends BaseCommand {
   static args = {agent: Args.string({description: 'The agent to wire up', ignoreStdin: true, options: [...AGENTS], required: true})}
   static description = `Add the gateway to an agent's MCP configuration, or print the snippet.
 
-Writes the file each agent reads, merging the entry into what is there (other servers, settings and, for Codex,
-comments are kept): claude-code → ./.mcp.json (this project), codex → ~/.codex/config.toml ($CODEX_HOME),
-cursor → ~/.cursor/mcp.json, vscode → ./.vscode/mcp.json (this workspace). The agent starts \`mcpctl gateway\` over
-stdio; restart it (or reload its MCP servers) to pick the entry up.`
+Writes the file each agent reads, merging the entry into what is there (other servers, settings and, for Codex, comments are kept): claude-code → ./.mcp.json (this project), codex → ~/.codex/config.toml ($CODEX_HOME), cursor → ~/.cursor/mcp.json, vscode → ./.vscode/mcp.json (this workspace). The agent starts \`mcpctl gateway\` over stdio; restart it (or reload its MCP servers) to pick the entry up.`
   static examples = [
     '<%= config.bin %> <%= command.id %> claude-code',
     "<%= config.bin %> <%= command.id %> cursor --only 'mcp:acme-*:*'",

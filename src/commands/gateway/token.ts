@@ -6,8 +6,7 @@ import {McpctlError} from '../../core/errors.js'
 export default class GatewayToken extends BaseCommand {
   static description = `Print the bearer token that \`mcpctl gateway --http\` requires, for your agent's MCP configuration.
 
-MCPCTL_GATEWAY_TOKEN when set; otherwise the token kept in the secret store, generated now if there is none yet.
-It authenticates the agent to the gateway only and is never sent to any server.`
+MCPCTL_GATEWAY_TOKEN when set; otherwise the token kept in the secret store, generated now if there is none yet. It authenticates the agent to the gateway only and is never sent to any server.`
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json | jq -r .token']
   static flags = {'insecure-storage': Flags.boolean({description: 'Without an OS keyring, keep a generated token in a 0600 file in the config dir.'})}
 

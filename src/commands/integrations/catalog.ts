@@ -7,9 +7,7 @@ import type {CatalogEntry} from '../../core/sources/catalog/connect.js'
 export default class IntegrationsCatalog extends BaseCommand {
   static description = `List the built-in apps you can connect with \`mcpctl connect <app-id>\`, with a connected badge.
 
-Each app has an id (the first part of its tool names, e.g. it-glue:docs:search_orgs), a category, the kind of
-credential it takes, and its fields; --json shows the fields with their keys (for --field KEY=VALUE and
---secret-env KEY=VAR), which of them are secret or required, and their presets.`
+Each app has an id (the first part of its tool names, e.g. it-glue:docs:search_orgs), a category, the kind of credential it takes, and its fields; --json shows the fields with their keys (for --field KEY=VALUE and --secret-env KEY=VAR), which of them are secret or required, and their presets.`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --category psa',

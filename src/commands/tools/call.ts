@@ -15,9 +15,7 @@ export default class ToolsCall extends BaseCommand {
   static args = {tool: Args.string({description: 'Tool name, mcp:<server>:<tool> or <app-id>:<connection>:<tool>', ignoreStdin: true, required: true})}
   static description = `Call one tool on its MCP server or app with the stored credentials, obeying its policy.
 
-disabled tools are refused; approval_needed tools ask on a terminal and need --yes otherwise;
-auto tools run. Text content is printed readably; --json prints the whole result.
-Exits 7 (kind policy) when the policy refuses the call, 1 when the tool or the server reports an error, 3 when the server refuses the credentials, 4 when it cannot be reached or does not answer within --timeout.`
+disabled tools are refused; approval_needed tools ask on a terminal and need --yes otherwise; auto tools run. Text content is printed readably; --json prints the whole result. Exits 7 (kind policy) when the policy refuses the call, 1 when the tool or the server reports an error, 3 when the server refuses the credentials, 4 when it cannot be reached or does not answer within --timeout.`
   static examples = [
     '<%= config.bin %> <%= command.id %> mcp:helpdesk:list_tickets',
     `<%= config.bin %> <%= command.id %> mcp:helpdesk:create_ticket --args '{"summary":"Printer on fire"}' --yes`,

@@ -1,5 +1,6 @@
 // Names of connections and tools, and the qualified form in which tools are shown and matched:
 // `mcp:<server>:<tool>` for a remote MCP server, `<app-id>:<connection>:<tool>` for a built-in catalog app.
+import {isIP} from 'node:net'
 
 /** Connection names: lowercase letters, digits and hyphens; they appear inside tool names, so no `:` or glob characters. */
 export const INTEGRATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
@@ -50,12 +51,32 @@ export function parseQualifiedToolName(name: string): {connection: string; prefi
 export const TOOL_NAME_FORMS = 'mcp:<server>:<tool> or <app-id>:<connection>:<tool>'
 
 /** Suggest an integration name from a server URL: `https://mcp.acme-psa.com/v1/mcp` → `acme-psa`. */
-export function suggestIntegrationName(url: URL): string {
-  const generic = new Set(['mcp', 'api', 'www', 'app', 'com', 'net', 'org', 'io', 'ai', 'dev', 'cloud', 'server', 'localhost'])
-  const labels = url.hostname.toLowerCase().split('.').filter((label) => label && !generic.has(label) && !/^\d+$/.test(label))
-  const candidate = (labels[0] ?? url.hostname)
+/** A valid integration name made of free text (a host label, a server's own name), or undefined when nothing is left. */
+function nameFrom(text: string): string | undefined {
+  const candidate = text
+    .toLowerCase()
     .replaceAll(/[^a-z0-9-]+/g, '-')
-    .replaceAll(/^-+|-+$/g, '')
     .slice(0, 64)
-  return INTEGRATION_NAME.test(candidate) ? candidate : 'mcp-server'
+    .replaceAll(/^-+|-+$/g, '')
+  return INTEGRATION_NAME.test(candidate) ? candidate : undefined
+}
+
+/** A host that says nothing about which server it is: an IP address or localhost (most loopback servers). */
+const anonymousHost = (hostname: string) => isIP(hostname.replaceAll(/^\[|\]$/g, '')) !== 0 || hostname === 'localhost' || hostname.endsWith('.localhost')
+
+/**
+ * The name `integrations add` suggests: the host's first telling label (`acme` for mcp.acme.com); when the host says
+ * nothing (an IP address, localhost), the server's own name from `initialize` (serverInfo.name); and with the port
+ * added when that name is taken already (two local servers of the same kind).
+ */
+export function suggestIntegrationName(url: URL, options: {serverName?: string; taken?: (name: string) => boolean} = {}): string {
+  const generic = new Set(['mcp', 'api', 'www', 'app', 'com', 'net', 'org', 'io', 'ai', 'dev', 'cloud', 'server', 'localhost'])
+  const fromHost = () => {
+    const labels = url.hostname.toLowerCase().split('.').filter((label) => label && !generic.has(label) && !/^\d+$/.test(label))
+    return nameFrom(labels[0] ?? url.hostname)
+  }
+  const base = (anonymousHost(url.hostname) && options.serverName ? nameFrom(options.serverName) : undefined) ?? fromHost() ?? 'mcp-server'
+  if (!options.taken?.(base)) return base
+  const port = url.port || (url.protocol === 'http:' ? '80' : '443')
+  return nameFrom(`${base.slice(0, 58)}-${port}`) ?? base
 }

@@ -254,11 +254,11 @@ describe('integrations (CLI, HTTPS)', function () {
       assert.equal((await run(['tools', 'list', '--json'])).json().length, 2)
     })
 
-    it('uses the name suggested from the URL when none is given in CI', async () => {
+    it('uses the suggested name when none is given in CI (for localhost: the server’s own name)', async () => {
       const server = await start({auth: 'none', host: 'localhost'})
       const result = await run(['integrations', 'add', server.url, '--json'])
       assert.equal(result.code, 0, result.stderr)
-      assert.equal(result.json().name, 'localhost')
+      assert.equal(result.json().name, 'mcpctl-test-server')
     })
 
     it('falls back to legacy SSE', async () => {

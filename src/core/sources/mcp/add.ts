@@ -4,7 +4,7 @@ import {randomUUID} from 'node:crypto'
 
 import {McpctlError, usageError} from '../../errors.js'
 import {checkIntegrationName, type Context, type Progress, requireIntegration, type SecretInput, type SeededTool, storeNewConnection} from '../../integrations.js'
-import {suggestIntegrationName} from '../../names.js'
+import {lookup, suggestIntegrationName} from '../../names.js'
 import {parseServerUrl} from '../../net/endpoint.js'
 import {redactDeep} from '../../net/untrusted.js'
 import type {InteractiveAuthorization} from '../../oauth/authorize.js'
@@ -139,7 +139,8 @@ export async function addIntegration(ctx: Context, request: AddRequest, answers:
     throw usageError(`OAuth client flags were given, but ${url.origin} uses ${auth} auth.`, 'Drop them, or pass --auth oauth if the server does use OAuth.')
   }
 
-  const name = request.name ?? (await answers.name(suggestIntegrationName(url), (n) => checkIntegrationName(config, n)))
+  const suggested = suggestIntegrationName(url, {serverName: probe?.server?.name, taken: (n) => lookup(config.integrations, n) !== undefined})
+  const name = request.name ?? (await answers.name(suggested, (n) => checkIntegrationName(config, n)))
   const problem = checkIntegrationName(config, name)
   if (problem) throw usageError(problem, 'Choose another name with --name.')
 

@@ -89,9 +89,13 @@ describe('tools call (CLI)', function () {
     assert.equal(calls().length, 2)
   })
 
-  it('fails with the auth exit code when the referenced variable is unset', async () => {
+  it('fails with the auth exit code when the referenced variable is unset, naming it and the connection', async () => {
     const result = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets'], {env: {HELPDESK_KEY: undefined}})
     assert.equal(result.code, 3)
     assert.match(result.stderr, /HELPDESK_KEY/)
+    const json = await sandbox.run(['tools', 'call', 'mcp:hd:list_tickets', '--json'], {env: {HELPDESK_KEY: undefined}})
+    assert.equal(json.json().error.message, 'Environment variable HELPDESK_KEY is not set')
+    assert.match(json.json().error.hint, /store one with `mcpctl connect hd`/)
+    assert.equal(calls().length, 0)
   })
 })

@@ -50,7 +50,7 @@ export async function loadIntegrationGrant(ctx: GrantContext, name: string): Pro
   if (integration.app || integration.auth.type !== 'oauth') {
     throw new McpctlError('usage', `The integration "${name}" does not use OAuth (it uses ${integration.app ? `${integration.app.id} app credentials` : integration.auth.type}).`)
   }
-  const grant = parseGrant(await ctx.secrets.load(integration.auth.secret), name)
+  const grant = parseGrant(await ctx.secrets.load(integration.auth.secret, name), name)
   return {auth: integration.auth, grant, integration}
 }
 

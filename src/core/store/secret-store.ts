@@ -105,14 +105,20 @@ export class SecretStore {
     return {account, kind: 'file'}
   }
 
-  /** The secret's value. An `env` reference reads the variable and fails with an auth error naming it when unset. */
-  async load(ref: SecretRef): Promise<string> {
+  /**
+   * The secret's value. An `env` reference reads the variable and fails with an auth error naming it when unset (and,
+   * for a stored connection, the `connect` command that stores a credential instead).
+   */
+  async load(ref: SecretRef, connection?: string): Promise<string> {
     switch (ref.kind) {
       case 'env': {
         const value = process.env[ref.variable]
         if (value === undefined || value === '') {
           throw new McpctlError('auth', `Environment variable ${ref.variable} is not set`, {
-            hint: `Set ${ref.variable} to the credential before running mcpctl, or reconnect with \`mcpctl connect <name>\` to store one.`,
+            hint:
+              connection === undefined
+                ? `Set ${ref.variable} to the credential, then run the command again.`
+                : `Set ${ref.variable} to the credential before running mcpctl, or store one with \`mcpctl connect ${connection}\`.`,
           })
         }
 

@@ -28,7 +28,7 @@ export function appOf(integration: AppIntegration): AppDefinition {
 /** Every field's value (secrets read from the secret store), ready for templates. */
 export async function connectionValues(ctx: Context, integration: AppIntegration): Promise<Record<string, string>> {
   const given: Record<string, string> = {...integration.app.fields}
-  for (const [key, ref] of Object.entries(integration.app.secrets)) given[key] = await ctx.secrets.load(ref)
+  for (const [key, ref] of Object.entries(integration.app.secrets)) given[key] = await ctx.secrets.load(ref, integration.name)
   return resolveValues(appOf(integration), given)
 }
 

@@ -9,9 +9,9 @@ import type {Source, SourceCallOptions} from '../source.js'
 import type {Credentials, ElicitationHandler, Session} from './session.js'
 
 /** The credentials of a static-auth integration (OAuth goes through OAuthConnection in withSession). */
-async function staticCredentials(ctx: Context, auth: Exclude<Auth, {type: 'oauth'}>): Promise<Credentials> {
+async function staticCredentials(ctx: Context, connection: string, auth: Exclude<Auth, {type: 'oauth'}>): Promise<Credentials> {
   if (auth.type === 'none') return {type: 'none'}
-  const secret = await ctx.secrets.load(auth.secret)
+  const secret = await ctx.secrets.load(auth.secret, connection)
   return auth.type === 'bearer' ? {token: secret, type: 'bearer'} : {name: auth.headerName, type: 'header', value: secret}
 }
 
@@ -54,7 +54,7 @@ export async function withSession<T>(
     const fail = (error: unknown) => sessionError(url, error, {connection: integration.name, credentials, operation, signal: options.signal, timeoutMs: options.timeoutMs})
     try {
       if (auth.type !== 'oauth') {
-        credentials = await staticCredentials(ctx, auth)
+        credentials = await staticCredentials(ctx, integration.name, auth)
         return await pool.use(integration.name, identity, async () => open(credentials!), work, {elicit: elicitation})
       }
       const {OAuthConnection} = await import('../../oauth/connection.js')
@@ -85,7 +85,7 @@ export async function withSession<T>(
     }
   }
 
-  if (integration.auth.type !== 'oauth') return once(await staticCredentials(ctx, integration.auth))
+  if (integration.auth.type !== 'oauth') return once(await staticCredentials(ctx, integration.name, integration.auth))
   const {OAuthConnection} = await import('../../oauth/connection.js')
   const connection = await OAuthConnection.open({ctx, interactive: options.authorization, name: integration.name, signal: options.signal})
   return connection.run(() => once({provider: connection.provider, type: 'oauth'}))

@@ -230,3 +230,72 @@ export function summarizeIntegration(integration: Integration, env: NodeJS.Proce
     warnings: integration.warnings.length,
   }
 }
+
+/** What `integrations rename` did. */
+export interface RenameReceipt {
+  from: string
+  to: string
+  /** Tools kept, each now named under the new connection name, with its policy and any person's choice. */
+  tools: number
+  choices: number
+  /** Rules and ceilings that named the connection, rewritten to the new name (`*:acme:run_*` → `*:acme-corp:run_*`). */
+  rules: {from: string; to: string}[]
+  /** Tools whose permission changed: only where a rule with a connection glob (`mcp:acme-*:*`) matches one name and not the other. */
+  changes: {from: Permission; name: string; reason: string; to: Permission}[]
+}
+
+/**
+ * Rename a connection in one store write: its tools, policies, choices, remembered departed tools and stored
+ * credentials stay (secret references point at opaque accounts, so nothing moves in the keyring or the file); its
+ * definitions move with it; rules naming it literally are rewritten to the new name; then its tools are resolved
+ * again, since a rule with a connection glob may match one name and not the other. Held under the connection's OAuth
+ * lock, so a token renewed meanwhile is not written to a name that no longer exists.
+ */
+export async function renameConnection(ctx: Context, from: string, to: string): Promise<RenameReceipt> {
+  const {withGrantLock} = await import('./oauth/grant-store.js')
+  const {RuleSet} = await import('./policy/rules.js')
+  return withGrantLock(ctx, from, () =>
+    ctx.store.update(async (config, tx) => {
+      const integration = requireIntegration(config, from)
+      if (from === to) throw usageError(`"${from}" is already called that.`, 'Give a different new name.')
+      const problem = checkIntegrationName(config, to)
+      if (problem) throw usageError(problem, 'Choose another new name.')
+
+      const rules: RenameReceipt['rules'] = []
+      const patterns = new Set(config.rules.map((rule) => rule.pattern))
+      const renamedRules = config.rules.map((rule) => {
+        const [kind, connection, tool] = rule.pattern.split(':')
+        if (connection !== from) return rule
+        const pattern = `${kind}:${to}:${tool}`
+        if (patterns.has(pattern)) {
+          throw usageError(
+            `The rule ${rule.pattern} names "${from}", and a rule ${pattern} already exists for the new name; nothing was renamed.`,
+            `Remove one of them first (\`mcpctl policy rules remove '${pattern}'\`), or choose another new name.`,
+          )
+        }
+
+        rules.push({from: rule.pattern, to: pattern})
+        return {...rule, pattern}
+      })
+
+      const before = new Map(Object.values(integration.tools).map((tool) => [tool.name, tool.policy.permission]))
+      const definitions = await tx.definitions(from)
+      delete config.integrations[from]
+      integration.name = to
+      config.integrations[to] = integration
+      config.rules = renamedRules
+      tx.setDefinitions(to, definitions)
+      tx.deleteDefinitions(from)
+      resolveConnectionTools(config, to, new Date().toISOString(), {rules: new RuleSet(renamedRules)})
+
+      const changes: RenameReceipt['changes'] = []
+      for (const tool of Object.values(integration.tools)) {
+        const was = before.get(tool.name)!
+        if (was !== tool.policy.permission) changes.push({from: was, name: qualifiedToolName(integration, tool.name), reason: tool.policy.reason, to: tool.policy.permission})
+      }
+
+      const tools = Object.values(integration.tools)
+      return {changes, choices: tools.filter((tool) => tool.choice).length, from, rules, to, tools: tools.length}
+    }),
+  )
+}

@@ -9,6 +9,7 @@ import {join} from 'node:path'
 
 import {testCa} from '../../helpers/ca.js'
 import {cliSandbox} from '../../helpers/cli.js'
+import {runInPty} from '../../helpers/pty.js'
 import {type AutomateEmulator, startConnectWiseAutomateEmulator} from '../../helpers/vendors/connectwise-automate.js'
 
 describe('app connectwise-automate (end to end, emulator)', function () {
@@ -76,6 +77,19 @@ describe('app connectwise-automate (end to end, emulator)', function () {
     assert.equal(withCode.code, 0, withCode.stderr)
     assert.deepEqual(acme.requests.at(-2)!.body, {password: acme.credentials.password, TwoFactorPasscode: '482913', username: acme.credentials.username})
     assert.ok(!configText().includes('482913') && !storedSecrets().includes('482913'), 'the one-time code is not kept')
+  })
+
+  it('asks a terminal for the two-factor code when the server wants one, and connects with it', async () => {
+    acme.twoFactorPasscode = '615243'
+    const {clientId, password, username} = acme.credentials
+    const args = ['connect', 'connectwise-automate', '--name', 'acme', '--field', `instance=${acme.origin}`, '--field', `client-id=${clientId}`, '--field', `username=${username}`]
+    const term = runInPty([...args, '--secret-env', 'password=CWA_PASSWORD', '--insecure-storage'], {...sandbox.env, CWA_PASSWORD: password})
+    await term.waitFor('Two-factor code')
+    term.write('615243\r')
+    assert.equal(await term.exit, 0, term.output())
+    const signIns = acme.requests.filter((r) => r.pathname === '/cwa/api/v1/apitoken').slice(-2)
+    assert.deepEqual(signIns.map((r) => r.body), [{password, username}, {password, TwoFactorPasscode: '615243', username}])
+    assert.ok(!configText().includes('615243'), 'the one-time code is not kept')
   })
 
   it('connects, lists computers by condition, runs a command line and reads its status, with the ClientId on every request', async () => {

@@ -1,6 +1,6 @@
 // Runs the real CLI (`bin/run.js`) as a child process, as CI would: CI=true, no terminal, a private store.
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -34,6 +34,8 @@ export function cliSandbox(baseEnv: Record<string, string | undefined> = {}) {
     dir,
     env,
     run: (args: string[], options: CliOptions = {}) => runCli(args, {...options, env: {...env, ...options.env}}),
+    /** A store file's text (`config.json`, `secrets.json`), or '' when it does not exist (yet, or any more). */
+    storeText: (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : ''),
   }
 }
 

@@ -4,8 +4,6 @@
 // /apitoken/refresh (a bare JSON string) or, once expired, by signing in again, a 429 waited out, two connections
 // apart, disconnect leaving no secret.
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 
 import {testCa} from '../../helpers/ca.js'
 import {cliSandbox} from '../../helpers/cli.js'
@@ -52,8 +50,8 @@ describe('app connectwise-automate (end to end, emulator)', function () {
       {input: password},
     )
   const call = (tool: string, args: unknown, extra: string[] = []) => sandbox.run(['tools', 'call', tool, '--args', JSON.stringify(args), '--json', ...extra])
-  const storedSecrets = () => (existsSync(join(sandbox.dir, 'secrets.json')) ? readFileSync(join(sandbox.dir, 'secrets.json'), 'utf8') : '')
-  const configText = () => (existsSync(join(sandbox.dir, 'config.json')) ? readFileSync(join(sandbox.dir, 'config.json'), 'utf8') : '')
+  const storedSecrets = () => sandbox.storeText('secrets.json')
+  const configText = () => sandbox.storeText('config.json')
   const bearerOf = (vendor: AutomateEmulator) => String(vendor.requests.at(-1)!.headers.authorization).replace(/^Bearer /, '')
 
   it('refuses a wrong password, and reports a second factor asked for, with exit 3 and nothing saved; the code is used once, never saved', async () => {

@@ -30,7 +30,7 @@ describe('app connectwise-psa (end to end, emulator)', function () {
       input: privateKey,
     })
   const call = (tool: string, args: unknown, ...extra: string[]) => sandbox.run(['tools', 'call', tool, '--args', JSON.stringify(args), '--json', ...extra])
-  const storedSecrets = () => (existsSync(join(sandbox.dir, 'secrets.json')) ? readFileSync(join(sandbox.dir, 'secrets.json'), 'utf8') : '')
+  const storedSecrets = () => sandbox.storeText('secrets.json')
   const config = () => (existsSync(join(sandbox.dir, 'config.json')) ? readFileSync(join(sandbox.dir, 'config.json'), 'utf8') : '')
   const basic = (vendor: ConnectWiseEmulator) => {
     const {company, privateKey, publicKey} = vendor.credentials

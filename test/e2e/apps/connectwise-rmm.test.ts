@@ -3,8 +3,6 @@
 // script run as the platform API takes them ({endpoints} pages, 404 as no devices, the task id back), a token refreshed
 // after it expired, a 429 waited out, two connections apart.
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 
 import {testCa} from '../../helpers/ca.js'
 import {cliSandbox} from '../../helpers/cli.js'
@@ -44,9 +42,8 @@ describe('app connectwise-rmm (end to end, emulator)', function () {
       {input: secret},
     )
   const call = (tool: string, args: unknown, extra: string[] = []) => sandbox.run(['tools', 'call', tool, '--args', JSON.stringify(args), '--json', ...extra])
-  const secretsFile = () => join(sandbox.dir, 'secrets.json')
-  const storedSecrets = () => (existsSync(secretsFile()) ? readFileSync(secretsFile(), 'utf8') : '')
-  const configText = () => (existsSync(join(sandbox.dir, 'config.json')) ? readFileSync(join(sandbox.dir, 'config.json'), 'utf8') : '')
+  const storedSecrets = () => sandbox.storeText('secrets.json')
+  const configText = () => sandbox.storeText('config.json')
   const bearerOf = (vendor: CwRmmEmulator) => String(vendor.requests.at(-1)!.headers.authorization).replace(/^Bearer /, '')
 
   it('is in the catalog as an rmm app with its field keys and regions', async () => {

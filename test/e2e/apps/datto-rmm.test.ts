@@ -3,8 +3,6 @@
 // paging, a quick job whose uid get_job reads, an alert resolved), a token refreshed after it expired, and the
 // account's rate limit: a 429 waited out, one that persists and the AWS edge's lasting 403 reported as such.
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 
 import {testCa} from '../../helpers/ca.js'
 import {cliSandbox} from '../../helpers/cli.js'
@@ -37,9 +35,8 @@ describe('app datto-rmm (end to end, emulator)', function () {
     )
   const call = (tool: string, args: unknown, extra: string[] = []) => sandbox.run(['tools', 'call', tool, '--args', JSON.stringify(args), '--json', ...extra])
   const text = (result: {json(): {content: {text: string}[]}}) => result.json().content[0].text
-  const secretsFile = () => join(sandbox.dir, 'secrets.json')
-  const storedSecrets = () => (existsSync(secretsFile()) ? readFileSync(secretsFile(), 'utf8') : '')
-  const configText = () => (existsSync(join(sandbox.dir, 'config.json')) ? readFileSync(join(sandbox.dir, 'config.json'), 'utf8') : '')
+  const storedSecrets = () => sandbox.storeText('secrets.json')
+  const configText = () => sandbox.storeText('config.json')
   const bearerOf = (vendor: DattoEmulator) => String(vendor.requests.at(-1)!.headers.authorization).replace(/^Bearer /, '')
 
   it('is in the catalog as an rmm app with the password grant, its field keys and platforms', async () => {

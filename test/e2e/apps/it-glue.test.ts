@@ -19,8 +19,7 @@ describe('app it-glue (end to end, emulator)', function () {
 
   const connect = (name: string, vendor: ItGlueEmulator, key: string, extra: string[] = []) =>
     sandbox.run(['connect', 'it-glue', '--name', name, '--field', `instance=${vendor.origin}`, '--secret-stdin', 'api-key', '--insecure-storage', '--json', ...extra], {input: key})
-  const secretsFile = () => join(sandbox.dir, 'secrets.json')
-  const storedSecrets = () => (existsSync(secretsFile()) ? readFileSync(secretsFile(), 'utf8') : '')
+  const storedSecrets = () => sandbox.storeText('secrets.json')
   const config = () => readFileSync(join(sandbox.dir, 'config.json'), 'utf8')
 
   beforeEach(async () => {

@@ -3,8 +3,6 @@
 // direct task whose status is read back, an expired access token renewed with the refresh token (text/plain), a 429
 // waited out, two connections apart, disconnect leaving no secret.
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 
 import {testCa} from '../../helpers/ca.js'
 import {cliSandbox} from '../../helpers/cli.js'
@@ -30,8 +28,8 @@ describe('app n-central (end to end, emulator)', function () {
   const connect = (name: string, vendor: NCentralEmulator, jwt = vendor.credentials.jwt) =>
     sandbox.run(['connect', 'n-central', '--name', name, '--field', `instance=${vendor.origin}`, '--secret-stdin', 'jwt', '--insecure-storage', '--json'], {input: jwt})
   const call = (tool: string, args: unknown, extra: string[] = []) => sandbox.run(['tools', 'call', tool, '--args', JSON.stringify(args), '--json', ...extra])
-  const storedSecrets = () => (existsSync(join(sandbox.dir, 'secrets.json')) ? readFileSync(join(sandbox.dir, 'secrets.json'), 'utf8') : '')
-  const configText = () => (existsSync(join(sandbox.dir, 'config.json')) ? readFileSync(join(sandbox.dir, 'config.json'), 'utf8') : '')
+  const storedSecrets = () => sandbox.storeText('secrets.json')
+  const configText = () => sandbox.storeText('config.json')
   const bearerOf = (vendor: NCentralEmulator) => String(vendor.requests.at(-1)!.headers.authorization).replace(/^Bearer /, '')
 
   it('refuses a wrong JWT and an API user with MFA on, with exit 3 and nothing saved', async () => {

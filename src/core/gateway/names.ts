@@ -9,6 +9,8 @@ export const GATEWAY_NAME_MAX = 50
 export const GATEWAY_NAME = /^[A-Za-z0-9_-]{1,50}$/
 
 const UNSAFE = /[^A-Za-z0-9_-]/g
+/** Tested on the two parts, without building a cleaned copy: nearly every name is already safe (20,000 per `tools list`). */
+const HAS_UNSAFE = /[^A-Za-z0-9_-]/
 const HASH_CHARS = 8
 
 /**
@@ -18,7 +20,12 @@ const HASH_CHARS = 8
  */
 export function gatewayToolName(qualified: string, hashChars = HASH_CHARS): string {
   const [, connection = '', tool = ''] = qualified.split(':')
+  return nameFromParts(qualified, connection, tool, hashChars)
+}
+
+function nameFromParts(qualified: string, connection: string, tool: string, hashChars: number): string {
   const plain = `${connection}__${tool}`
+  if (hashChars === HASH_CHARS && plain.length <= GATEWAY_NAME_MAX && !HAS_UNSAFE.test(connection) && !HAS_UNSAFE.test(tool)) return plain
   const clean = plain.replaceAll(UNSAFE, '_')
   if (clean === plain && clean.length <= GATEWAY_NAME_MAX && hashChars === HASH_CHARS) return clean
   const suffix = `_${createHash('sha256').update(qualified).digest('hex').slice(0, hashChars)}`
@@ -32,10 +39,16 @@ export function gatewayToolName(qualified: string, hashChars = HASH_CHARS): stri
  */
 export function assignGatewayNames(qualified: Iterable<string>): Map<string, string> {
   const names = new Map<string, string>()
+  for (const name of qualified) names.set(name, gatewayToolName(name))
+  return resolveClashes(names)
+}
+
+/** Every member of a clash gets a longer hash, then a counter in sorted order (see assignGatewayNames). */
+function resolveClashes(names: Map<string, string>): Map<string, string> {
+  // Clashes are rare: look for one first, and build the reverse index only when there is one.
+  if (new Set(names.values()).size === names.size) return names
   const byName = new Map<string, string[]>()
-  for (const name of qualified) {
-    const gateway = gatewayToolName(name)
-    names.set(name, gateway)
+  for (const [name, gateway] of names) {
     const holders = byName.get(gateway)
     if (holders) holders.push(name)
     else byName.set(gateway, [name])
@@ -61,10 +74,14 @@ export function assignGatewayNames(qualified: Iterable<string>): Map<string, str
 
 /** Every stored tool's gateway name, disabled ones included: a name must not change when a policy does. */
 export function gatewayNamesOf(config: Config): Map<string, string> {
-  const qualified: string[] = []
+  const names = new Map<string, string>()
   for (const integration of Object.values(config.integrations)) {
-    for (const tool of Object.keys(integration.tools)) qualified.push(qualifiedToolName(integration, tool))
+    for (const tool of Object.keys(integration.tools)) {
+      const qualified = qualifiedToolName(integration, tool)
+      // The same name gatewayToolName(qualified) gives, without splitting the qualified name again.
+      names.set(qualified, tool.includes(':') ? gatewayToolName(qualified) : nameFromParts(qualified, integration.name, tool, HASH_CHARS))
+    }
   }
 
-  return assignGatewayNames(qualified)
+  return resolveClashes(names)
 }

@@ -1,7 +1,8 @@
 // Gateway tool names: client-safe, at most 50 characters, deterministic, and never two tools under one name.
 import assert from 'node:assert/strict'
 
-import {assignGatewayNames, GATEWAY_NAME, gatewayToolName} from '../../../src/core/gateway/names.js'
+import {assignGatewayNames, GATEWAY_NAME, gatewayNamesOf, gatewayToolName} from '../../../src/core/gateway/names.js'
+import type {Config} from '../../../src/core/store/schema.js'
 
 describe('gateway tool names', () => {
   it('keeps a safe, short name readable: connection__tool', () => {
@@ -29,5 +30,20 @@ describe('gateway tool names', () => {
     for (const name of names.values()) assert.match(name, GATEWAY_NAME)
     assert.equal(names.get('mcp:acme:list'), 'acme__list')
     assert.deepEqual(assignGatewayNames([impostor, 'mcp:acme:list', 'mcp:acme:tickets.get']), names)
+  })
+
+  it('names a whole store as assignGatewayNames names its qualified names (clashes, unsafe, long and colon names)', () => {
+    const hashed = gatewayToolName('mcp:acme:tickets.get')
+    const tools = ['get_ticket', 'tickets.get', hashed.slice('acme__'.length), 'a:b', 'x'.repeat(80), 'ünïcode']
+    const config = {
+      integrations: {
+        acme: {name: 'acme', tools: Object.fromEntries(tools.map((t) => [t, {}]))},
+        docs: {app: {id: 'it-glue'}, name: 'docs', tools: {search_orgs: {}}},
+      },
+    } as unknown as Config
+    const names = gatewayNamesOf(config)
+    const expected = assignGatewayNames([...tools.map((t) => `mcp:acme:${t}`), 'it-glue:docs:search_orgs'])
+    assert.deepEqual([...names].sort(), [...expected].sort())
+    assert.equal(new Set(names.values()).size, names.size)
   })
 })

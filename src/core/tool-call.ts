@@ -40,13 +40,19 @@ export function requireTool(config: Config, name: string): {integration: Integra
 
 /** The tool and its permission, or a usage error; the caller asks for approval before `callTool` when it is needed. */
 export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string): Promise<{permission: Permission; server: string; tool: string}> {
-  const {integration, tool} = requireTool(await ctx.store.read(), name)
+  const {integration, permission, tool} = admitCall(await ctx.store.read(), name)
+  return {permission, server: integration.name, tool: tool.name}
+}
+
+/** The stored tool with its permission, refusing a disabled one. */
+function admitCall(config: Config, name: string) {
+  const {integration, tool} = requireTool(config, name)
   const {permission} = tool.policy
   if (permission === 'disabled') {
     throw policyRefusal(`${name} is disabled by policy.`, `Allow it with \`mcpctl policy set ${name} approval_needed\` (or auto).`)
   }
 
-  return {permission, server: integration.name, tool: tool.name}
+  return {integration, permission, tool}
 }
 
 /**
@@ -55,12 +61,13 @@ export async function resolveToolCall(ctx: Pick<Context, 'store'>, name: string)
  * answers the connection's own questions during the call.
  */
 export async function callTool(ctx: Context, request: ToolCallRequest & {approved: boolean}, options: SourceCallOptions = {}): Promise<ToolCallResult> {
-  const {permission, server, tool} = await resolveToolCall(ctx, request.name)
+  // One read of the store: the permission and the connection the call goes to come from the same version of it.
+  const {integration, permission, tool: record} = admitCall(await ctx.store.read(), request.name)
   if (permission === 'approval_needed' && !request.approved) {
     throw policyRefusal(`${request.name} needs approval before each call.`, 'Pass --yes to approve this call.')
   }
 
-  const integration = requireIntegration(await ctx.store.read(), server)
+  const tool = record.name
   const {sourceFor} = await import('./sources/describe.js')
   const source = await sourceFor(integration)
   const outcome = await source.callTool(ctx, {args: request.args, tool}, options)

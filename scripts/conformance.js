@@ -105,6 +105,14 @@ function runScenario(name, outputRoot) {
   // The runner splits --command on spaces and runs it through a shell.
   const command = `${process.execPath} ${CLIENT}`
   const args = [RUNNER, 'client', '--command', command, '--scenario', name, '--timeout', String(TIMEOUT_MS), '-o', outputDir]
+  return runRunner(args, outputDir).then(({checks, checksFile, code, output}) => {
+    const clientLog = checksFile && existsSync(join(dirname(checksFile), 'stderr.txt')) ? readFileSync(join(dirname(checksFile), 'stderr.txt'), 'utf8') : ''
+    return {checks, clientLog, code, name, output, resultDir: checksFile ? dirname(checksFile) : outputDir}
+  })
+}
+
+/** The runner with `args`, its output collected, then the checks it wrote under `outputDir` (none if it wrote none). */
+function runRunner(args, outputDir) {
   return new Promise((resolve) => {
     const child = spawn(NODE22, args, {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
     let output = ''
@@ -112,9 +120,7 @@ function runScenario(name, outputRoot) {
     child.stderr.setEncoding('utf8').on('data', (chunk) => (output += chunk))
     child.on('close', (code) => {
       const checksFile = existsSync(outputDir) ? findChecks(outputDir) : undefined
-      const checks = checksFile ? JSON.parse(readFileSync(checksFile, 'utf8')) : []
-      const clientLog = checksFile && existsSync(join(dirname(checksFile), 'stderr.txt')) ? readFileSync(join(dirname(checksFile), 'stderr.txt'), 'utf8') : ''
-      resolve({checks, clientLog, code, name, output, resultDir: checksFile ? dirname(checksFile) : outputDir})
+      resolve({checks: checksFile ? JSON.parse(readFileSync(checksFile, 'utf8')) : [], checksFile, code, output})
     })
   })
 }
@@ -140,17 +146,14 @@ const SERVER_SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'dns-rebind
 function runServerScenario(name, url, outputRoot) {
   const outputDir = join(outputRoot, `server_${name}`)
   const args = [RUNNER, 'server', '--url', url, '--scenario', name, '-o', outputDir]
-  return new Promise((resolve) => {
-    const child = spawn(NODE22, args, {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
-    let output = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (output += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (output += chunk))
-    child.on('close', (code) => {
-      const checksFile = existsSync(outputDir) ? findChecks(outputDir) : undefined
-      const checks = checksFile ? JSON.parse(readFileSync(checksFile, 'utf8')) : []
-      resolve({checks, clientLog: checksFile ? '' : output, code, name: `gateway: ${name}`, output, resultDir: checksFile ? dirname(checksFile) : outputDir})
-    })
-  })
+  return runRunner(args, outputDir).then(({checks, checksFile, code, output}) => ({
+    checks,
+    clientLog: checksFile ? '' : output,
+    code,
+    name: `gateway: ${name}`,
+    output,
+    resultDir: checksFile ? dirname(checksFile) : outputDir,
+  }))
 }
 
 /**

@@ -61,25 +61,35 @@ export function watchTools(gateway: Gateway, dir: string, changed: () => void): 
   }
 }
 
-export async function serveStdio(gateway: Gateway, options: {dir: string; onerror?: (error: Error) => void}): Promise<RunningGateway> {
-  const {serveStdio: serve} = await import('@modelcontextprotocol/server/stdio')
-  const servers = gatewayServers(gateway)
-  const handle = serve(servers.factory, {onerror: options.onerror})
-  const unwatch = watchTools(gateway, options.dir, () => servers.toolsChanged())
+/**
+ * The one way a running gateway stops, whichever binding serves it: stop watching the store, close the binding, then
+ * the gateway (its pooled upstreams); once, however often it is asked; `closed` resolves when it has.
+ */
+function stopOnce(gateway: Gateway, unwatch: () => void, closeBinding: () => Promise<void>): Pick<RunningGateway, 'close' | 'closed'> {
+  let closing: Promise<void> | undefined
   let done!: () => void
   const closed = new Promise<void>((resolve) => {
     done = resolve
   })
-  let closing: Promise<void> | undefined
   const close = () => {
     closing ??= (async () => {
       unwatch()
-      await handle.close().catch(() => {})
+      await closeBinding()
       await gateway.close()
       done()
     })()
     return closing
   }
+
+  return {close, closed}
+}
+
+export async function serveStdio(gateway: Gateway, options: {dir: string; onerror?: (error: Error) => void}): Promise<RunningGateway> {
+  const {serveStdio: serve} = await import('@modelcontextprotocol/server/stdio')
+  const servers = gatewayServers(gateway)
+  const handle = serve(servers.factory, {onerror: options.onerror})
+  const unwatch = watchTools(gateway, options.dir, () => servers.toolsChanged())
+  const {close, closed} = stopOnce(gateway, unwatch, () => handle.close().catch(() => {}))
 
   // The SDK closes its side when stdin ends; the gateway follows, as the stdio binding asks.
   process.stdin.once('end', () => void close())
@@ -170,26 +180,15 @@ export async function serveHttp(gateway: Gateway, options: HttpOptions): Promise
     servers.toolsChanged()
     modern.notify.toolsChanged()
   })
-  let done!: () => void
-  const closed = new Promise<void>((resolve) => {
-    done = resolve
+  const {close, closed} = stopOnce(gateway, unwatch, async () => {
+    await Promise.all([...sessions.values()].map((transport) => transport.close().catch(() => {})))
+    await modern.close().catch(() => {})
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve())
+      httpServer.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
+    })
   })
-  let closing: Promise<void> | undefined
-  const close = () => {
-    closing ??= (async () => {
-      unwatch()
-      await Promise.all([...sessions.values()].map((transport) => transport.close().catch(() => {})))
-      await modern.close().catch(() => {})
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve())
-        httpServer.closeAllConnections()
-        for (const socket of sockets) socket.destroy()
-      })
-      await gateway.close()
-      done()
-    })()
-    return closing
-  }
 
   const {port} = httpServer.address() as AddressInfo
   return {close, closed, url: `http://127.0.0.1:${port}${GATEWAY_PATH}`}

@@ -135,6 +135,17 @@ export const DepartedTool = z.object({
 })
 export type DepartedTool = z.infer<typeof DepartedTool>
 
+/** What every connection keeps, whatever its kind: times, discovery warnings, its tools and the tools that went. */
+const connectionRecord = {
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  syncedAt: z.string().optional(),
+  /** Problems seen in the last discovery (invalid or duplicate names, caps reached). */
+  warnings: z.array(z.string()).default([]),
+  tools: nameRecordOf(Tool),
+  departed: nameRecordOf(DepartedTool).optional(),
+}
+
 /** A remote MCP server: its URL, transport and credential. */
 export const McpIntegration = z.object({
   name: z.string(),
@@ -144,13 +155,7 @@ export const McpIntegration = z.object({
   /** Headers sent on every request beside the credential (a tenant or account id): not secret, stored as given. */
   headers: z.record(z.string(), z.string()).optional(),
   server: z.object({name: z.string().optional(), version: z.string().optional()}).optional(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  syncedAt: z.string().optional(),
-  /** Problems seen in the last discovery (invalid or duplicate names, caps reached). */
-  warnings: z.array(z.string()).default([]),
-  tools: nameRecordOf(Tool),
-  departed: nameRecordOf(DepartedTool).optional(),
+  ...connectionRecord,
   /** Never set: what tells an MCP connection from an app connection. */
   app: z.undefined().optional(),
 })
@@ -172,12 +177,7 @@ export type AppConnection = z.infer<typeof AppConnection>
 export const AppIntegration = z.object({
   name: z.string(),
   app: AppConnection,
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  syncedAt: z.string().optional(),
-  warnings: z.array(z.string()).default([]),
-  tools: nameRecordOf(Tool),
-  departed: nameRecordOf(DepartedTool).optional(),
+  ...connectionRecord,
 })
 export type AppIntegration = z.infer<typeof AppIntegration>
 

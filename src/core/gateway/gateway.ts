@@ -126,6 +126,7 @@ export class Gateway {
     for (const continuation of this.continuations.values()) continuation.answer({action: 'cancel'})
     this.continuations.clear()
     await this.options.pool.close()
+    this.options.audit.close()
   }
 
   async call(call: GatewayCall): Promise<GatewayAnswer> {

@@ -1,8 +1,8 @@
 // The config store: one JSON file (plus per-integration tool definitions), changed only under a cross-process lock.
 // Not `conf`: it takes no lock, pulls ajv onto the start-up path, and some versions quote a broken file in errors.
 import {createHash} from 'node:crypto'
-import type {BigIntStats} from 'node:fs'
-import {stat, unlink} from 'node:fs/promises'
+import {type BigIntStats, statSync} from 'node:fs'
+import {unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {McpctlError} from '../errors.js'
@@ -126,8 +126,9 @@ export class ConfigStore {
   /** A validated snapshot (empty config when no file exists). Throws McpctlError('error') naming the problem for a corrupt file. */
   async read(): Promise<Config> {
     if (!this.cacheReads) return this.readFile()
-    // Taken before reading: a change between the stat and the read only makes the next call read again.
-    const identity = fileIdentity(await stat(this.file, {bigint: true}).catch(() => undefined))
+    // Taken before reading: a change between the stat and the read only makes the next call read again. Synchronous:
+    // one metadata syscall, where the thread pool's round trip would cost more than the check it makes.
+    const identity = fileIdentity(statOrUndefined(this.file))
     if (this.cached?.identity === identity) return this.cached.config
     const config = await this.readFile()
     this.cached = {config, identity}
@@ -238,6 +239,15 @@ export class ConfigStore {
       await Promise.all(deletes.map((integration) => unlink(this.definitionsFile(integration)).catch(ignoreMissing)))
       return result
     })
+  }
+}
+
+function statOrUndefined(file: string): BigIntStats | undefined {
+  try {
+    return statSync(file, {bigint: true, throwIfNoEntry: false})
+  } catch {
+    // Unreadable: the read that follows names the problem.
+    return undefined
   }
 }
 

@@ -110,6 +110,11 @@ function capBody(response: Response, maxBytes: number): Response {
     throw tooLarge()
   }
 
+  // A declared length within the cap is the whole body (HTTP framing ends it there): nothing to count. Not when the
+  // body is encoded: fetch decompresses it, and a small gzip body can inflate past any cap.
+  const encoding = response.headers.get('content-encoding')
+  if (declared <= maxBytes && (!encoding || encoding === 'identity')) return response
+
   let seen = 0
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {gzipSync} from 'node:zlib'
 
 import {McpctlError} from '../../../src/core/errors.js'
 import {guardedFetch} from '../../../src/core/net/http.js'
@@ -72,6 +73,18 @@ describe('guardedFetch', () => {
     await assert.rejects(response.text(), serverError(/larger than/))
     // A declared length over the cap fails before any of the body is read.
     await assert.rejects(guardedFetch({maxBytes: 1024})(`${server.origin}/declared`), serverError(/sent a response larger than 1 KiB; stopped reading$/))
+  })
+
+  it('counts a compressed body as it inflates, whatever length it declares', async () => {
+    const bomb = gzipSync(Buffer.alloc(256 * 1024))
+    const server = await start((_req, res) => {
+      res.writeHead(200, {'content-encoding': 'gzip', 'content-length': String(bomb.length)}).end(bomb)
+    })
+    assert.ok(bomb.length < 1024)
+    const response = await guardedFetch({maxBytes: 16 * 1024})(`${server.origin}/gzip`)
+    await assert.rejects(response.arrayBuffer(), serverError(/larger than 16 KiB/))
+    // Within the cap it reads whole.
+    assert.equal((await (await guardedFetch({maxBytes: 512 * 1024})(`${server.origin}/gzip`)).arrayBuffer()).byteLength, 256 * 1024)
   })
 
   it('keeps server-sent events streaming (nothing is buffered until the end)', async () => {

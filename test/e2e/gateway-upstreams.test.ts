@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 import {testCa} from '../helpers/ca.js'
 import {cliSandbox} from '../helpers/cli.js'
 import {startEverythingServer} from '../helpers/everything.js'
-import {type Agent, type Era, stdioAgent, textOf} from '../helpers/gateway.js'
+import {type Agent, type Era, httpAgent, startHttpGateway, stdioAgent, textOf} from '../helpers/gateway.js'
 import {startAuthorizationServer, type TestAuthorizationServer} from '../helpers/oauth/authorization-server.js'
 import {startResourceServer, type TestResourceServer} from '../helpers/oauth/resource-server.js'
 import {startMcpServer} from '../helpers/servers.js'
@@ -170,6 +170,50 @@ describe('gateway in front of other upstreams', function () {
       const result = await agent.client.callTool({arguments: {device: 'laptop-7'}, name: 'rmm__list_devices'})
       assert.equal(textOf(result), 'not wiped')
       assert.deepEqual(answers, [{action: 'decline'}])
+    })
+
+    it('asks the client whose call it is when two clients share the upstream session, one of them unable to answer', async () => {
+      // Both calls reach the vendor before either question is asked: the two are in flight on the one pooled session.
+      let release!: () => void
+      const bothArrived = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let arrived = 0
+      const shared = await startMcpServer({
+        async call(request, ask) {
+          if (++arrived === 2) release()
+          await bothArrived
+          const answer = (await ask({message: `Really wipe ${String(request.arguments.device)}?`, requestedSchema: {properties: {confirm: {type: 'boolean'}}, required: ['confirm'], type: 'object'}})) as {action: string; content?: {confirm?: boolean}}
+          return {content: [{text: `${answer.action === 'accept' && answer.content?.confirm ? 'wiped' : 'not wiped'} ${String(request.arguments.device)}`, type: 'text'}]}
+        },
+        tools: [{description: 'Lists devices after a confirmation.', inputSchema: {type: 'object'}, name: 'list_devices'}],
+      })
+      const token = 'gateway-token-for-two-clients-0123456789'
+      let gateway: Awaited<ReturnType<typeof startHttpGateway>> | undefined
+      try {
+        assert.equal((await sandbox.run(['integrations', 'add', shared.url, '--name', 'rmm2'])).code, 0)
+        gateway = await startHttpGateway({...sandbox.env, MCPCTL_GATEWAY_TOKEN: token})
+        const seen: string[] = []
+        const answering = await httpAgent(gateway.url, token, {
+          elicit: async (request) => {
+            seen.push(request.message)
+            return {action: 'accept', content: {confirm: true}}
+          },
+        })
+        const silent = await httpAgent(gateway.url, token)
+        agents.push(answering, silent)
+        const [yes, no] = await Promise.all([
+          answering.client.callTool({arguments: {device: 'laptop-1'}, name: 'rmm2__list_devices'}),
+          silent.client.callTool({arguments: {device: 'laptop-2'}, name: 'rmm2__list_devices'}),
+        ])
+        assert.equal(textOf(yes), 'wiped laptop-1')
+        assert.equal(textOf(no), 'not wiped laptop-2')
+        assert.deepEqual(seen, ['Really wipe laptop-1?'])
+      } finally {
+        await Promise.all(agents.splice(0).map((agent) => agent.close()))
+        await gateway?.close()
+        await shared.close()
+      }
     })
   })
 })

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {lockStaleMs, withFileLock} from './file-lock.js'
-import {ensurePrivateDir, FILE_MODE} from './private-file.js'
+import {ensurePrivateDir, errorCode, FILE_MODE, symbolicLinkError} from './private-file.js'
 
 export const AUDIT_FILE_NAME = 'audit.log'
 export const AUDIT_ROTATE_BYTES = 10 * 1024 * 1024
@@ -102,8 +102,7 @@ export class AuditLog {
     const live = statSync(this.file, {throwIfNoEntry: false})
     if (!this.open || !live || live.ino !== this.open.ino || live.dev !== this.open.dev) {
       this.close()
-      // O_NOFOLLOW: like every store file, the log is never a link to somewhere else.
-      const fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE)
+      const fd = openLive(this.file)
       const {dev, ino} = fstatSync(fd)
       this.open = {dev, fd, ino}
     }
@@ -197,4 +196,16 @@ async function readLines(file: string, start: number): Promise<{end: number; ent
   }
 
   return {end, entries}
+}
+
+// O_NOFOLLOW: like every store file, the log is never a link to somewhere else (Windows has no such flag).
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
+
+function openLive(file: string): number {
+  try {
+    return openSync(file, APPEND_FLAGS, FILE_MODE)
+  } catch (error) {
+    if (errorCode(error) === 'ELOOP') throw symbolicLinkError(file, 'audit log')
+    throw error
+  }
 }

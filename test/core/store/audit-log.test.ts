@@ -1,7 +1,7 @@
 // The audit log: whole lines from concurrent gateways, none lost across rotations, 0600, and what `mcpctl audit` reads.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -41,6 +41,38 @@ describe('audit log', function () {
     assert.equal(entries.length, workers * lines)
     assert.equal(new Set(entries.map((entry) => entry.gatewayName)).size, workers * lines)
     for (const name of files) assert.equal(statSync(path.join(dir, name)).mode & 0o777, 0o600, name)
+  })
+
+  it('writes to the live file after another gateway rotated it or someone removed it', async () => {
+    const entry = (gatewayName: string): AuditEntry => ({argsDigest: 'sha256:x', decision: 'auto', durationMs: 1, gatewayName, outcome: 'ok', time: new Date().toISOString()})
+    const names = (file: string) => readFileSync(path.join(dir, file), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as AuditEntry).gatewayName)
+    const kept = new AuditLog(dir)
+    const other = new AuditLog(dir, {rotateBytes: 1})
+    try {
+      await kept.append(entry('first'))
+      await other.append(entry('second'))
+      await other.rotateIfLarge()
+      await kept.append(entry('third'))
+      assert.deepEqual(names('audit.log.1'), ['first', 'second'])
+      assert.deepEqual(names('audit.log'), ['third'])
+
+      rmSync(path.join(dir, 'audit.log'))
+      await kept.append(entry('fourth'))
+      assert.deepEqual(names('audit.log'), ['fourth'])
+      assert.equal(statSync(path.join(dir, 'audit.log')).mode & 0o777, 0o600)
+    } finally {
+      kept.close()
+      other.close()
+    }
+  })
+
+  it('refuses an audit log that is a symbolic link, naming it', async () => {
+    const elsewhere = path.join(dir, 'elsewhere')
+    writeFileSync(elsewhere, '')
+    symlinkSync(elsewhere, path.join(dir, 'audit.log'))
+    const log = new AuditLog(dir)
+    await assert.rejects(log.append({argsDigest: 'sha256:x', decision: 'auto', durationMs: 1, gatewayName: 'g', outcome: 'ok', time: new Date().toISOString()}), /audit log .*audit\.log is a symbolic link/)
+    assert.equal(readFileSync(elsewhere, 'utf8'), '')
   })
 
   it('keeps a line under PIPE_BUF whatever a client calls itself', () => {

@@ -64,12 +64,12 @@ async function gatewayClient(env) {
   return client
 }
 
-/** `count` calls of each of `a` and `b`, in alternating blocks: both their latencies and wall times. */
-async function alternate(a, b, count, concurrency) {
-  const results = [{latencies: [], wall: 0}, {latencies: [], wall: 0}]
+/** `count` calls of each of `paths`, taking turns in blocks: each path's latencies and wall time. */
+async function alternate(paths, count, concurrency) {
+  const results = paths.map(() => ({latencies: [], wall: 0}))
   const size = concurrency > 1 ? CONCURRENT_BLOCK : BLOCK
   for (let done = 0; done < count; done += size) {
-    for (const [index, call] of [a, b].entries()) {
+    for (const [index, call] of paths.entries()) {
       const block = await measure(call, Math.min(size, count - done), concurrency)
       results[index].latencies.push(...block.latencies)
       results[index].wall += block.wall
@@ -116,12 +116,12 @@ export async function gatewayBench() {
     const viaDirect = () => direct.callTool({arguments: {id: 1}, name: 'get_ticket'})
     const viaGateway = () => gateway.callTool({arguments: {id: 1}, name: 'hd__get_ticket'})
     // Warm both paths (the gateway opens its upstream session on first use; JIT).
-    await alternate(viaDirect, viaGateway, WARM_UP, 1)
+    await alternate([viaDirect, viaGateway], WARM_UP, 1)
 
-    const [d1, g1] = await alternate(viaDirect, viaGateway, CALLS, 1)
+    const [d1, g1] = await alternate([viaDirect, viaGateway], CALLS, 1)
     // The floor under any gateway: one more stdio round trip, with nothing behind it.
     const hop = await measure(() => gateway.ping(), CALLS, 1)
-    const [d64, g64] = await alternate(viaDirect, viaGateway, CALLS, CONCURRENCY)
+    const [d64, g64] = await alternate([viaDirect, viaGateway], CALLS, CONCURRENCY)
 
     const load = (await import('node:os')).loadavg()[0]
     process.stdout.write(`\nGateway (${CALLS} calls each after ${WARM_UP} to warm up, in alternating blocks of ${BLOCK} (${CONCURRENT_BLOCK} when concurrent); upstream on loopback; Node ${process.version}; load average ${load.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores):\n`)
@@ -152,8 +152,7 @@ export async function gatewayBench() {
     clients.push(empty, page, fleet)
     const list = (client) => () => client.request({method: 'tools/list', params: {}})
     for (const client of [empty, page, fleet]) await measure(list(client), 500, 1)
-    const [le, lp] = await alternate(list(empty), list(page), LISTS, 1)
-    const [, lf] = await alternate(list(empty), list(fleet), LISTS, 1)
+    const [le, lp, lf] = await alternate([list(empty), list(page), list(fleet)], LISTS, 1)
     const p50e = quantile(le.latencies, 0.5)
     const p50p = quantile(lp.latencies, 0.5)
     const p50f = quantile(lf.latencies, 0.5)
